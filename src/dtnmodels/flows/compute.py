@@ -1,0 +1,59 @@
+"""Choose where dask work runs, from the ``compute`` section of a config."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from dtnmodels.core.errors import ConfigError
+
+if TYPE_CHECKING:
+    from omegaconf import DictConfig
+
+__all__ = ["dask_scheduler"]
+
+log = logging.getLogger(__name__)
+
+
+@contextlib.contextmanager
+def dask_scheduler(compute: DictConfig | dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Activate the configured dask scheduler for the duration of a run.
+
+    Yields a dict describing the scheduler (recorded in the run manifest).
+    ``local`` starts a ``dask.distributed.LocalCluster`` on localhost;
+    ``tcp://...`` connects to an existing scheduler. Nothing home-made.
+    """
+    import dask
+
+    scheduler = str(compute.get("scheduler", "threads"))
+    if scheduler in ("threads", "synchronous", "processes"):
+        with dask.config.set(scheduler=scheduler):
+            yield {"scheduler": scheduler}
+        return
+
+    from dask.distributed import Client, LocalCluster
+
+    if scheduler == "local":
+        kwargs: dict[str, Any] = {"processes": True, "dashboard_address": None}
+        for key in ("n_workers", "threads_per_worker", "memory_limit"):
+            if compute.get(key) is not None:
+                kwargs[key] = compute.get(key)
+        with LocalCluster(**kwargs) as cluster, Client(cluster) as client:
+            log.info("dask LocalCluster with %d workers", len(cluster.workers))
+            yield {"scheduler": "local", "n_workers": len(cluster.workers),
+                   "address": cluster.scheduler_address}
+            del client
+        return
+
+    if scheduler.startswith(("tcp://", "tls://", "ucx://")):
+        with Client(scheduler) as client:
+            info = client.scheduler_info()
+            yield {"scheduler": scheduler, "n_workers": len(info.get("workers", {}))}
+        return
+
+    raise ConfigError(
+        f"compute.scheduler: {scheduler!r} is not one of threads, synchronous, "
+        "processes, local or a tcp://host:port address"
+    )
