@@ -1,6 +1,6 @@
 """Regenerate data/samples from the seeded generators (run from the repo root).
 
-    python scripts/make_samples.py [--seed 20261204] [--out data/samples]
+python scripts/make_samples.py [--seed 20261204] [--out data/samples]
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ DOMAINS = ("storm", "crop", "fuel")
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seed", type=int, default=20261204)
-    parser.add_argument("--out", default=str(Path(__file__).parents[1] / "data" /
-                                             "samples"))
+    parser.add_argument(
+        "--out", default=str(Path(__file__).parents[1] / "data" / "samples")
+    )
     parser.add_argument("--only", choices=DOMAINS, action="append")
     args = parser.parse_args()
 

@@ -79,8 +79,16 @@ def test_unknown_flow_exits_2(capsys):
 
 def test_run_prints_report_path_and_writes_record(capsys, tmp_path, series_file):
     """`dtnmodels run` records the run and prints where the report is."""
-    code = cli.main(["run", "toy", "--set", f"data.series={series_file}",
-                     "--out", str(tmp_path / "runs")])
+    code = cli.main(
+        [
+            "run",
+            "toy",
+            "--set",
+            f"data.series={series_file}",
+            "--out",
+            str(tmp_path / "runs"),
+        ]
+    )
 
     out = capsys.readouterr().out
     (run_dir,) = (tmp_path / "runs" / "toy").iterdir()
@@ -91,8 +99,18 @@ def test_run_prints_report_path_and_writes_record(capsys, tmp_path, series_file)
 
 def test_user_error_in_a_step_exits_2_and_keeps_record(capsys, tmp_path, series_file):
     """A data error raised inside a step exits 2 and points at the failed record."""
-    code = cli.main(["run", "toy", "--set", f"data.series={series_file}",
-                     "--set", "fail_in_fit=true", "--out", str(tmp_path / "runs")])
+    code = cli.main(
+        [
+            "run",
+            "toy",
+            "--set",
+            f"data.series={series_file}",
+            "--set",
+            "fail_in_fit=true",
+            "--out",
+            str(tmp_path / "runs"),
+        ]
+    )
 
     err = capsys.readouterr().err.strip()
     assert code == 2
@@ -107,8 +125,18 @@ def test_debug_shows_traceback(tmp_path):
 
 def test_as_of_is_recorded_in_config(tmp_path, series_file):
     """--as-of sets run.as_of in the recorded config."""
-    cli.main(["run", "toy", "--set", f"data.series={series_file}",
-              "--as-of", "2021-06-30", "--out", str(tmp_path / "runs")])
+    cli.main(
+        [
+            "run",
+            "toy",
+            "--set",
+            f"data.series={series_file}",
+            "--as-of",
+            "2021-06-30",
+            "--out",
+            str(tmp_path / "runs"),
+        ]
+    )
 
     (run_dir,) = (tmp_path / "runs" / "toy").iterdir()
     assert "as_of: '2021-06-30'" in (run_dir / "config.yaml").read_text()

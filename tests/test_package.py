@@ -16,8 +16,10 @@ TESTS = Path(__file__).resolve().parent
 PUBLIC_MODULES = sorted(
     ".".join(p.relative_to(SRC.parent).with_suffix("").parts).removesuffix(".__init__")
     for p in SRC.rglob("*.py")
-    if not any(part.startswith("_") and part != "__init__.py"
-               for part in p.relative_to(SRC).parts)
+    if not any(
+        part.startswith("_") and part != "__init__.py"
+        for part in p.relative_to(SRC).parts
+    )
     and "metaflow" not in p.name
 )
 
@@ -30,8 +32,9 @@ def test_import_is_light():
         "'prophet', 'sklearn', 'dask', 'pandas') if m in sys.modules]; "
         "print(heavy)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
 
     assert out.stdout.strip() == "[]"
 
@@ -47,8 +50,9 @@ def test_every_name_in_all_exists(module_name):
 
 def test_subpackages_have_test_folders():
     """Each subpackage of src/dtnmodels has a mirror folder under tests/."""
-    subpackages = [p.name for p in SRC.iterdir()
-                   if p.is_dir() and (p / "__init__.py").exists()]
+    subpackages = [
+        p.name for p in SRC.iterdir() if p.is_dir() and (p / "__init__.py").exists()
+    ]
 
     missing = [name for name in subpackages if not (TESTS / name).is_dir()]
 

@@ -30,8 +30,17 @@ __all__ = [
     "storm",
 ]
 
-_SUBMODULES = {"core", "crop", "datasets", "evaluate", "flows", "fuel", "grid", "io",
-               "storm"}
+_SUBMODULES = {
+    "core",
+    "crop",
+    "datasets",
+    "evaluate",
+    "flows",
+    "fuel",
+    "grid",
+    "io",
+    "storm",
+}
 
 # Applications configure logging; the library only adds a NullHandler.
 logging.getLogger(__name__).addHandler(logging.NullHandler())

@@ -22,11 +22,16 @@ EXIT_RUN_FAILED = 1
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dtnmodels",
-        description="Geospatial forecasting flows: storm impact, crop yield, fuel demand.",
+        description="Forecasting flows: storm impact, crop yield, fuel demand.",
     )
     parser.add_argument("--debug", action="store_true", help="show full tracebacks")
-    parser.add_argument("-v", "--verbose", action="count", default=0,
-                        help="show the log (-v info, -vv debug)")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="show the log (-v info, -vv debug)",
+    )
     parser.add_argument("--version", action="store_true", help="print the version")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -34,30 +39,60 @@ def _parser() -> argparse.ArgumentParser:
 
     show = sub.add_parser("config", help="print a flow's default config")
     show.add_argument("flow")
-    show.add_argument("-c", "--config", action="append", default=[], metavar="FILE",
-                      help="merge this config file (repeatable); prints the result")
-    show.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                      dest="overrides")
+    show.add_argument(
+        "-c",
+        "--config",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="merge this config file (repeatable); prints the result",
+    )
+    show.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides"
+    )
 
     for name, help_text in (
         ("validate", "check a config and that its inputs exist and open"),
         ("run", "run a flow (or 'all') and record the run"),
     ):
         cmd = sub.add_parser(name, help=help_text)
-        cmd.add_argument("flow", help="storm, crop, fuel" + (" or all" if name == "run"
-                                                              else ""))
-        cmd.add_argument("-c", "--config", action="append", default=[],
-                         metavar="FILE", help="config file merged over the default "
-                         "(repeatable, later wins)")
-        cmd.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                         dest="overrides", help="override one key (repeatable)")
+        cmd.add_argument(
+            "flow", help="storm, crop, fuel" + (" or all" if name == "run" else "")
+        )
+        cmd.add_argument(
+            "-c",
+            "--config",
+            action="append",
+            default=[],
+            metavar="FILE",
+            help="config file merged over the default (repeatable, later wins)",
+        )
+        cmd.add_argument(
+            "--set",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            dest="overrides",
+            help="override one key (repeatable)",
+        )
         if name == "run":
-            cmd.add_argument("--out", default="runs", metavar="DIR",
-                             help="folder for run records (default: ./runs)")
-            cmd.add_argument("--resume", metavar="RUN_DIR",
-                             help="reuse unchanged steps of this earlier run")
-            cmd.add_argument("--as-of", metavar="DATE", dest="as_of",
-                             help="forecast as it could have been made on DATE")
+            cmd.add_argument(
+                "--out",
+                default="runs",
+                metavar="DIR",
+                help="folder for run records (default: ./runs)",
+            )
+            cmd.add_argument(
+                "--resume",
+                metavar="RUN_DIR",
+                help="reuse unchanged steps of this earlier run",
+            )
+            cmd.add_argument(
+                "--as-of",
+                metavar="DATE",
+                dest="as_of",
+                help="forecast as it could have been made on DATE",
+            )
     return parser
 
 
@@ -68,8 +103,15 @@ def _configure_logging(verbose: int) -> None:
     elif verbose >= 2:
         level = logging.DEBUG
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-    for noisy in ("cmdstanpy", "prophet", "distributed", "matplotlib", "fiona",
-                  "rasterio", "numexpr"):
+    for noisy in (
+        "cmdstanpy",
+        "prophet",
+        "distributed",
+        "matplotlib",
+        "fiona",
+        "rasterio",
+        "numexpr",
+    ):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
 
 
@@ -113,19 +155,23 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.as_of:
         overrides.append(f"run.as_of={args.as_of}")
     if args.flow == "all" and args.config:
-        raise DtnModelsError("-c cannot be combined with 'run all'; run flows one by one")
+        raise DtnModelsError(
+            "-c cannot be combined with 'run all'; run flows one by one"
+        )
 
     status = 0
     for name in names:
         try:
-            result = run(name, args.config, overrides, out_dir=args.out,
-                         resume=args.resume)
+            result = run(
+                name, args.config, overrides, out_dir=args.out, resume=args.resume
+            )
         except DtnModelsError as exc:
             run_dir = getattr(exc, "run_dir", None)
             if run_dir is None or len(names) == 1:
                 raise
-            print(f"dtnmodels: error: {name}: {exc} (record: {run_dir})",
-                  file=sys.stderr)
+            print(
+                f"dtnmodels: error: {name}: {exc} (record: {run_dir})", file=sys.stderr
+            )
             status = EXIT_USER_ERROR
             continue
         summary = _summary(result.metrics)
@@ -138,8 +184,11 @@ def _summary(metrics: dict | None) -> str:
         return ""
     selected = metrics.get("selected")
     scores = (metrics.get("models") or {}).get(selected) or {}
-    shown = [f"{k}={v:.4g}" for k, v in scores.items()
-             if isinstance(v, (int, float)) and "@" not in k][:3]
+    shown = [
+        f"{k}={v:.4g}"
+        for k, v in scores.items()
+        if isinstance(v, (int, float)) and "@" not in k
+    ][:3]
     return f" (selected {selected}: {', '.join(shown)})" if shown else ""
 
 
@@ -157,8 +206,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USER_ERROR
     _configure_logging(args.verbose)
 
-    handlers = {"flows": lambda: _cmd_flows(), "config": lambda: _cmd_config(args),
-                "validate": lambda: _cmd_validate(args), "run": lambda: _cmd_run(args)}
+    handlers = {
+        "flows": lambda: _cmd_flows(),
+        "config": lambda: _cmd_config(args),
+        "validate": lambda: _cmd_validate(args),
+        "run": lambda: _cmd_run(args),
+    }
     try:
         return handlers[args.command]()
     except DtnModelsError as exc:

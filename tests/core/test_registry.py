@@ -18,7 +18,9 @@ class _Constant:
 
 def test_registered_name_with_params():
     """A registered name builds the class with the config's params."""
-    model = create_model("regressor", {"name": "_test_constant", "params": {"value": 3}})
+    model = create_model(
+        "regressor", {"name": "_test_constant", "params": {"value": 3}}
+    )
 
     assert isinstance(model, _Constant)
     assert model.value == 3
@@ -51,8 +53,11 @@ def test_import_path_outside_allow_list_is_refused():
 
 def test_unknown_name_lists_choices():
     """An unknown name says which names exist."""
-    with pytest.raises(UnknownModelError, match=r"model\.name: unknown regressor "
-                                                r"'nope'; choose one of: .*_test_constant"):
+    with pytest.raises(
+        UnknownModelError,
+        match=r"model\.name: unknown regressor "
+        r"'nope'; choose one of: .*_test_constant",
+    ):
         create_model("regressor", {"name": "nope"})
 
 

@@ -18,7 +18,10 @@ def series_file(tmp_path):
 
 def _load(tmp_path, files=(), overrides=()):
     return load_flow_config(
-        "toy", ToyFlow.schema, files=files, overrides=overrides,
+        "toy",
+        ToyFlow.schema,
+        files=files,
+        overrides=overrides,
         default=ToyFlow().default_config(),
     )
 
@@ -59,7 +62,9 @@ def test_wrong_type_names_key_and_source(tmp_path, series_file):
     """A value of the wrong type is reported with the key and where it was set."""
     good = _write(tmp_path, "good.yaml", f"data:\n  series: {series_file}\n")
 
-    with pytest.raises(ConfigError, match=r"^scale: .*'abc'.*\(set in --set scale=abc\)"):
+    with pytest.raises(
+        ConfigError, match=r"^scale: .*'abc'.*\(set in --set scale=abc\)"
+    ):
         _load(tmp_path, files=[good], overrides=["scale=abc"])
 
 
@@ -73,7 +78,9 @@ def test_env_interpolation_resolves(tmp_path, series_file, monkeypatch):
     """``${oc.env:VAR,default}`` interpolation is resolved in data paths."""
     monkeypatch.setenv("TOY_DATA", str(series_file.parent))
     cfg_file = _write(
-        tmp_path, "env.yaml", "data:\n  series: ${oc.env:TOY_DATA,/nowhere}/series.csv\n"
+        tmp_path,
+        "env.yaml",
+        "data:\n  series: ${oc.env:TOY_DATA,/nowhere}/series.csv\n",
     )
 
     cfg = _load(tmp_path, files=[cfg_file])
@@ -99,14 +106,19 @@ def test_invalid_yaml_reports_line(tmp_path):
 
 def test_missing_config_file(tmp_path):
     """A config file that does not exist is an input error naming it."""
-    with pytest.raises(InputFileError, match="nope.yaml"):
+    with pytest.raises(InputFileError, match=r"nope\.yaml"):
         _load(tmp_path, files=[tmp_path / "nope.yaml"])
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("a.b=3", ("a.b", 3)), ("x=[1, 2]", ("x", [1, 2])), ("n=null", ("n", None)),
-     ("s=hello world", ("s", "hello world")), ("p=../data/x.csv", ("p", "../data/x.csv"))],
+    [
+        ("a.b=3", ("a.b", 3)),
+        ("x=[1, 2]", ("x", [1, 2])),
+        ("n=null", ("n", None)),
+        ("s=hello world", ("s", "hello world")),
+        ("p=../data/x.csv", ("p", "../data/x.csv")),
+    ],
 )
 def test_parse_override(text, expected):
     """Override values are parsed as YAML scalars and lists."""

@@ -31,7 +31,9 @@ def series_file(tmp_path):
 
 def _cfg(series_file, *overrides):
     return load_flow_config(
-        "toy", ToyFlow.schema, overrides=[f"data.series={series_file}", *overrides],
+        "toy",
+        ToyFlow.schema,
+        overrides=[f"data.series={series_file}", *overrides],
         default=ToyFlow().default_config(),
     )
 
@@ -44,16 +46,26 @@ def test_run_writes_complete_record(tmp_path, series_file):
     manifest = json.loads((result.run_dir / "manifest.json").read_text())
     metrics = json.loads((result.run_dir / "metrics.json").read_text())
 
-    assert {"config.yaml", "manifest.json", "metrics.json", "predictions.parquet",
-            "report.html", "steps"} <= names
+    assert {
+        "config.yaml",
+        "manifest.json",
+        "metrics.json",
+        "predictions.parquet",
+        "report.html",
+        "steps",
+    } <= names
     assert manifest["status"] == "succeeded"
     assert set(manifest["steps"]) == {"load", "fit", "report"}
     assert manifest["inputs"]["series"]["size"] == series_file.stat().st_size
     assert len(manifest["inputs"]["series"]["sha256"]) == 64
     assert manifest["versions"]["dtnmodels"]
     assert all(s["peak_rss_mb"] > 0 for s in manifest["steps"].values())
-    assert metrics == {"flow": "toy", "selected": "mean", "baseline": "mean",
-                       "models": {"mean": {"mae": pytest.approx(2 / 3)}}}
+    assert metrics == {
+        "flow": "toy",
+        "selected": "mean",
+        "baseline": "mean",
+        "models": {"mean": {"mae": pytest.approx(2 / 3)}},
+    }
     assert pd.read_parquet(result.run_dir / "predictions.parquet")["mean"].item() == 2.0
 
 
@@ -62,7 +74,9 @@ def test_second_run_never_touches_the_first(tmp_path, series_file):
     first = run_flow(ToyFlow(), _cfg(series_file), out_dir=tmp_path / "runs")
     before = {p: p.read_bytes() for p in first.run_dir.rglob("*") if p.is_file()}
 
-    second = run_flow(ToyFlow(), _cfg(series_file, "scale=2"), out_dir=tmp_path / "runs")
+    second = run_flow(
+        ToyFlow(), _cfg(series_file, "scale=2"), out_dir=tmp_path / "runs"
+    )
 
     after = {p: p.read_bytes() for p in first.run_dir.rglob("*") if p.is_file()}
     assert second.run_dir != first.run_dir
@@ -73,10 +87,15 @@ def test_resume_reuses_unchanged_steps(tmp_path, series_file):
     """--resume on an unchanged config reruns nothing; a changed key reruns its step."""
     first = run_flow(ToyFlow(), _cfg(series_file), out_dir=tmp_path / "runs")
 
-    same = run_flow(ToyFlow(), _cfg(series_file), out_dir=tmp_path / "runs",
-                    resume=first.run_dir)
-    changed = run_flow(ToyFlow(), _cfg(series_file, "scale=2"),
-                       out_dir=tmp_path / "runs", resume=first.run_dir)
+    same = run_flow(
+        ToyFlow(), _cfg(series_file), out_dir=tmp_path / "runs", resume=first.run_dir
+    )
+    changed = run_flow(
+        ToyFlow(),
+        _cfg(series_file, "scale=2"),
+        out_dir=tmp_path / "runs",
+        resume=first.run_dir,
+    )
 
     same_steps = json.loads((same.run_dir / "manifest.json").read_text())["steps"]
     changed_steps = json.loads((changed.run_dir / "manifest.json").read_text())["steps"]
@@ -92,8 +111,9 @@ def test_resume_reruns_when_an_input_file_changes(tmp_path, series_file):
     first = run_flow(ToyFlow(), _cfg(series_file), out_dir=tmp_path / "runs")
     series_file.write_text("y\n10\n20\n30\n", encoding="utf-8")
 
-    again = run_flow(ToyFlow(), _cfg(series_file), out_dir=tmp_path / "runs",
-                     resume=first.run_dir)
+    again = run_flow(
+        ToyFlow(), _cfg(series_file), out_dir=tmp_path / "runs", resume=first.run_dir
+    )
 
     steps = json.loads((again.run_dir / "manifest.json").read_text())["steps"]
     assert not any(step["reused"] for step in steps.values())
@@ -103,8 +123,9 @@ def test_resume_reruns_when_an_input_file_changes(tmp_path, series_file):
 def test_failed_run_is_recorded_and_reraised(tmp_path, series_file):
     """A step error leaves a complete record with status failed and the message."""
     with pytest.raises(DataValidationError, match="negative demand") as info:
-        run_flow(ToyFlow(), _cfg(series_file, "fail_in_fit=true"),
-                 out_dir=tmp_path / "runs")
+        run_flow(
+            ToyFlow(), _cfg(series_file, "fail_in_fit=true"), out_dir=tmp_path / "runs"
+        )
 
     run_dir = info.value.run_dir
     manifest = json.loads((run_dir / "manifest.json").read_text())
@@ -153,8 +174,9 @@ def test_killed_run_leaves_no_run_directory(tmp_path, series_file, sig):
     """A run killed mid-way leaves no run directory (and its staging is swept)."""
     out = tmp_path / "runs"
     script = SLOW_FLOW.format(repo=str(REPO), series=series_file, out=str(out))
-    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout.readline().strip() == "started"
 
     os.kill(proc.pid, sig)

@@ -44,17 +44,23 @@ def _report(ctx: StepContext) -> FlowOutputs:
     level = ctx.inputs["fit"]
     frame = ctx.inputs["load"]
     mae = float(np.mean(np.abs(frame["y"] - level)))
-    metrics = {"flow": "toy", "selected": "mean", "baseline": "mean",
-               "models": {"mean": {"mae": mae}}}
+    metrics = {
+        "flow": "toy",
+        "selected": "mean",
+        "baseline": "mean",
+        "models": {"mean": {"mae": mae}},
+    }
     predictions = pd.DataFrame({"unique_id": ["a"], "mean": [level]})
-    return FlowOutputs(metrics=metrics, report_html=f"<p>{mae}</p>",
-                       predictions=predictions)
+    return FlowOutputs(
+        metrics=metrics, report_html=f"<p>{mae}</p>", predictions=predictions
+    )
 
 
 class ToyFlow(Flow):
     name = "toy"
     summary = "a toy flow for tests"
     schema = ToyConfig
+
     def default_config(self) -> Path:
         return Path(__file__).with_name("toy-default.yaml")
 
@@ -63,4 +69,3 @@ class ToyFlow(Flow):
         Step("fit", _fit, needs=("load",), config_keys=("scale", "fail_in_fit")),
         Step("report", _report, needs=("load", "fit")),
     )
-

@@ -10,9 +10,15 @@ from __future__ import annotations
 import importlib
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dtnmodels.core.errors import ConfigError
 from dtnmodels.flows.base import Flow, FlowOutputs, Step, StepContext
+
+if TYPE_CHECKING:
+    from omegaconf import DictConfig
+
+    from dtnmodels.flows.runner import RunResult
 
 __all__ = [
     "Flow",
@@ -51,13 +57,16 @@ def get_flow(name: str) -> Flow:
 
 def load_config(
     name: str, files: Sequence[str | Path] = (), overrides: Sequence[str] = ()
-):
-    """Resolved config of flow ``name`` (default, then ``files``, then ``overrides``)."""
+) -> DictConfig:
+    """Resolved config of ``name``: its default, then ``files``, then ``overrides``."""
     from dtnmodels.flows.config import load_flow_config
 
     flow = get_flow(name)
     return load_flow_config(
-        name, flow.schema, files=files, overrides=overrides,
+        name,
+        flow.schema,
+        files=files,
+        overrides=overrides,
         default=flow.default_config(),
     )
 
@@ -69,7 +78,7 @@ def run(
     *,
     out_dir: str | Path = "runs",
     resume: str | Path | None = None,
-):
+) -> RunResult:
     """Run flow ``name`` from configs, as ``dtnmodels run`` does; returns a RunResult.
 
     Examples

@@ -42,8 +42,11 @@ def dask_scheduler(compute: DictConfig | dict[str, Any]) -> Iterator[dict[str, A
                 kwargs[key] = compute.get(key)
         with LocalCluster(**kwargs) as cluster, Client(cluster) as client:
             log.info("dask LocalCluster with %d workers", len(cluster.workers))
-            yield {"scheduler": "local", "n_workers": len(cluster.workers),
-                   "address": cluster.scheduler_address}
+            yield {
+                "scheduler": "local",
+                "n_workers": len(cluster.workers),
+                "address": cluster.scheduler_address,
+            }
             del client
         return
 

@@ -201,7 +201,7 @@ def _describe(exc: OmegaConfBaseException, origin: str) -> str:
     """One sentence: dotted key, what is wrong, what is allowed, who set it."""
     key = getattr(exc, "full_key", None) or "?"
     if isinstance(exc, (ConfigKeyError, ConfigAttributeError)):
-        parent, _, leaf = str(key).rpartition(".")
+        parent = str(key).rpartition(".")[0]
         allowed = _allowed_keys(exc)
         hint = f"; allowed keys{f' under {parent!r}' if parent else ''}: {allowed}"
         return f"unknown key {key!r} in {origin}{hint if allowed else ''}"

@@ -43,9 +43,25 @@ __all__ = ["RunResult", "run_flow"]
 log = logging.getLogger(__name__)
 
 _PACKAGES = (
-    "dtnmodels", "numpy", "pandas", "xarray", "dask", "distributed", "rasterio",
-    "rioxarray", "geopandas", "shapely", "pyproj", "exactextract", "statsmodels",
-    "prophet", "scikit-learn", "lightgbm", "omegaconf", "pyarrow", "matplotlib",
+    "dtnmodels",
+    "numpy",
+    "pandas",
+    "xarray",
+    "dask",
+    "distributed",
+    "rasterio",
+    "rioxarray",
+    "geopandas",
+    "shapely",
+    "pyproj",
+    "exactextract",
+    "statsmodels",
+    "prophet",
+    "scikit-learn",
+    "lightgbm",
+    "omegaconf",
+    "pyarrow",
+    "matplotlib",
 )
 
 
@@ -247,8 +263,9 @@ def run_flow(
         raise failure
     if failure is not None:
         raise failure
-    return RunResult(run_dir=run_dir, status=manifest["status"], metrics=metrics,
-                     error=error)
+    return RunResult(
+        run_dir=run_dir, status=manifest["status"], metrics=metrics, error=error
+    )
 
 
 def _raise_interrupted(signum: int, frame: object) -> None:
@@ -264,8 +281,14 @@ def _run_steps(
     resume_dir: Path | None,
 ) -> FlowOutputs:
     code = manifest["code_version"]
-    show = bool(_select(cfg, "run.progress") if _select(cfg, "run.progress") is not None
-                else True) and sys.stderr.isatty()
+    show = (
+        bool(
+            _select(cfg, "run.progress")
+            if _select(cfg, "run.progress") is not None
+            else True
+        )
+        and sys.stderr.isatty()
+    )
     outputs: dict[str, Any] = {}
     keys: dict[str, str] = {}
 
@@ -277,8 +300,11 @@ def _run_steps(
 
         log.info("[%d/%d] %s: %s", index, len(flow.steps), flow.name, step.name)
         if show:
-            print(f"[{index}/{len(flow.steps)}] {flow.name}: {step.name}",
-                  file=sys.stderr, flush=True)
+            print(
+                f"[{index}/{len(flow.steps)}] {flow.name}: {step.name}",
+                file=sys.stderr,
+                flush=True,
+            )
 
         start = time.perf_counter()
         with _PeakMemory() as memory:
@@ -337,7 +363,9 @@ def _index(
         "selected": (metrics or {}).get("selected"),
     }
     selected = (metrics or {}).get("selected")
-    for metric, value in ((metrics or {}).get("models", {}).get(selected) or {}).items():
+    for metric, value in (
+        (metrics or {}).get("models", {}).get(selected) or {}
+    ).items():
         if isinstance(value, (int, float)) and "@" not in metric:
             row[f"metric_{metric}"] = float(value)
     try:

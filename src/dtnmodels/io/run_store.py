@@ -125,7 +125,7 @@ class RunWriter:
         """Pickle a step's output for ``--resume``; None when it cannot be pickled."""
         try:
             data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception as exc:  # noqa: BLE001 - any pickling failure means "no cache"
+        except Exception as exc:
             log.info("step output %r not cached: %s", name, exc)
             return None
         target = self.path(name)
@@ -146,7 +146,7 @@ class RunWriter:
 def _sweep_abandoned_staging(parent: Path) -> None:
     """Remove staging folders left by runs whose process no longer exists (killed)."""
     for folder in parent.glob(f"{STAGING_PREFIX}*"):
-        pid_text = folder.name[len(STAGING_PREFIX):].split("-", 1)[0]
+        pid_text = folder.name[len(STAGING_PREFIX) :].split("-", 1)[0]
         if not pid_text.isdigit() or _pid_alive(int(pid_text)):
             continue
         log.info("removing staging folder of a killed run: %r", str(folder))
@@ -182,7 +182,9 @@ def file_fingerprint(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     if not path.exists():
         raise InputFileError(f"input {str(path)!r} not found")
-    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    files = (
+        sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    )
     digest = hashlib.sha256()
     size = 0
     for file in files:
