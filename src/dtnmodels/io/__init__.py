@@ -1,0 +1,29 @@
+"""Ingestion: the only subpackage that opens files.
+
+Gridded data come back as lazy, normalised :class:`xarray.Dataset` objects
+(:func:`open_grid`), region polygons as checked GeoDataFrames
+(:func:`open_regions`), and public tables (NOAA Storm Events, HURDAT2, EIA,
+county yields, EAGLE-I outages) as tidy DataFrames in documented units.
+"""
+
+from dtnmodels.io.eaglei import read_eaglei_outages
+from dtnmodels.io.eia import read_eia_series
+from dtnmodels.io.grids import open_grid
+from dtnmodels.io.hurdat2 import read_hurdat2
+from dtnmodels.io.regions import open_regions
+from dtnmodels.io.storm_events import read_storm_events
+from dtnmodels.io.tables import read_table, require_columns
+from dtnmodels.io.yields import read_county_locations, read_county_yields
+
+__all__ = [
+    "open_grid",
+    "open_regions",
+    "read_county_locations",
+    "read_county_yields",
+    "read_eaglei_outages",
+    "read_eia_series",
+    "read_hurdat2",
+    "read_storm_events",
+    "read_table",
+    "require_columns",
+]
