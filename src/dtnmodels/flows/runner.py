@@ -161,7 +161,7 @@ def _reusable_steps(resume: Path | None) -> dict[str, str]:
     }
 
 
-class _Interrupted(BaseException):
+class _Interrupted(KeyboardInterrupt):
     """Raised from SIGTERM so a killed run removes its staging folder."""
 
 
@@ -233,7 +233,7 @@ def run_flow(
         metrics = outputs.metrics
         _write_outputs(writer, outputs)
         manifest["status"] = "succeeded"
-    except (KeyboardInterrupt, _Interrupted):
+    except KeyboardInterrupt:  # also SIGTERM, through _Interrupted
         writer.discard()
         raise
     except Exception as exc:
