@@ -36,6 +36,9 @@ class StepContext:
     inputs: dict[str, Any]
     log: logging.Logger
     show_progress: bool = True
+    #: Key of the batch to compute when an engine fans a split step out
+    #: (``Step.split``); None means "the whole step".
+    batch: Any = None
 
     def progress(
         self, iterable: Iterable[T], *, desc: str, total: int | None = None
@@ -65,6 +68,14 @@ class Step:
         Top-level or dotted config keys the step reads (for ``--resume``).
     data_inputs : tuple of str
         Keys under ``data`` naming files the step reads (for ``--resume``).
+    split : callable, optional
+        ``split(ctx) -> list`` of picklable batch keys (series ids, region
+        ids, fold numbers). With ``combine``, an engine that fans out
+        (Metaflow ``foreach``) runs ``func`` once per key with ``ctx.batch``
+        set; ``dtnmodels run`` calls ``func`` once with ``ctx.batch=None``.
+    combine : callable, optional
+        ``combine(ctx, parts) -> object``: merge the per-batch results (in
+        the order of ``split``) into what ``func`` returns for the whole step.
     """
 
     name: str
@@ -72,6 +83,8 @@ class Step:
     needs: tuple[str, ...] = ()
     config_keys: tuple[str, ...] = ()
     data_inputs: tuple[str, ...] = ()
+    split: Callable[[StepContext], list[Any]] | None = None
+    combine: Callable[[StepContext, list[Any]], Any] | None = None
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import logging
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -15,6 +16,34 @@ if TYPE_CHECKING:
 __all__ = ["dask_scheduler"]
 
 log = logging.getLogger(__name__)
+
+#: Packages whose import registers the built-in models (``register_model``).
+#: A dask worker is a fresh process: a task that creates a model by name needs
+#: them imported there too, so every worker imports them when it starts.
+MODEL_PACKAGES = (
+    "dtnmodels.evaluate.baselines",
+    "dtnmodels.storm",
+    "dtnmodels.crop",
+    "dtnmodels.fuel",
+)
+
+
+def _import_model_packages() -> None:
+    for module in MODEL_PACKAGES:
+        importlib.import_module(module)
+
+
+def _prepare_workers(client: Any) -> None:
+    """Make registered model names resolvable on every (current and future) worker."""
+    from distributed.diagnostics.plugin import WorkerPlugin
+
+    class ImportModels(WorkerPlugin):
+        name = "dtnmodels-import-models"
+
+        def setup(self, worker: Any) -> None:
+            _import_model_packages()
+
+    client.register_plugin(ImportModels())
 
 
 @contextlib.contextmanager
@@ -41,6 +70,7 @@ def dask_scheduler(compute: DictConfig | dict[str, Any]) -> Iterator[dict[str, A
             if compute.get(key) is not None:
                 kwargs[key] = compute.get(key)
         with LocalCluster(**kwargs) as cluster, Client(cluster) as client:
+            _prepare_workers(client)
             log.info("dask LocalCluster with %d workers", len(cluster.workers))
             yield {
                 "scheduler": "local",
@@ -52,6 +82,7 @@ def dask_scheduler(compute: DictConfig | dict[str, Any]) -> Iterator[dict[str, A
 
     if scheduler.startswith(("tcp://", "tls://", "ucx://")):
         with Client(scheduler) as client:
+            _prepare_workers(client)
             info = client.scheduler_info()
             yield {"scheduler": scheduler, "n_workers": len(info.get("workers", {}))}
         return

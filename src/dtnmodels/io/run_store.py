@@ -7,6 +7,7 @@ when it ends. Existing run directories are never written to.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -15,6 +16,7 @@ import pickle
 import shutil
 import tempfile
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -217,14 +219,37 @@ def load_step_output(run_dir: str | Path, name: str) -> Any:
 
 
 def append_run_index(out_root: str | Path, row: dict[str, Any]) -> Path:
-    """Append one row to ``<out_root>/runs.parquet`` (rewritten atomically)."""
+    """Append one row to ``<out_root>/runs.parquet`` (rewritten atomically).
+
+    Concurrent runs writing to the same folder (two cron jobs, ``run all`` in
+    parallel) are serialised with an advisory lock on ``.runs.parquet.lock``
+    so that no row is lost between the read and the rename.
+    """
     import pandas as pd
 
     index_path = Path(out_root).expanduser().resolve() / "runs.parquet"
-    frame = pd.DataFrame([row])
-    if index_path.exists():
-        frame = pd.concat([pd.read_parquet(index_path), frame], ignore_index=True)
-    tmp = index_path.with_name(f".{index_path.name}.{uuid.uuid4().hex[:6]}.tmp")
-    frame.to_parquet(tmp, index=False)
-    os.replace(tmp, index_path)
+    index_path.parent.mkdir(parents=True, exist_ok=True)
+    with _locked(index_path.with_name(f".{index_path.name}.lock")):
+        frame = pd.DataFrame([row])
+        if index_path.exists():
+            frame = pd.concat([pd.read_parquet(index_path), frame], ignore_index=True)
+        tmp = index_path.with_name(f".{index_path.name}.{uuid.uuid4().hex[:6]}.tmp")
+        frame.to_parquet(tmp, index=False)
+        os.replace(tmp, index_path)
     return index_path
+
+
+@contextlib.contextmanager
+def _locked(lock_path: Path) -> Iterator[None]:
+    """Hold an exclusive advisory lock on ``lock_path`` (no-op without fcntl)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: best effort, no lock
+        yield
+        return
+    with lock_path.open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
