@@ -125,3 +125,37 @@ def test_rows_without_recorded_outages_are_not_trained_on():
     model = HistoricalMean().fit(X, [10, np.nan], customers=[100, 100])
 
     assert model.n_train_ == 1
+
+
+def test_zero_weight_leaves_exact_zeros_out_of_training():
+    """zero_weight=0 fits 0.1, 0.3 at 10, 30 m/s, ignoring a 0 at 40 m/s."""
+    X = pd.DataFrame({"gust_max": [10.0, 30.0, 40.0]}, index=["a", "b", "c"])
+    model = WindStepFunction(zero_weight=0.0)
+    model.fit(X, [10, 30, 0], customers=[100] * 3)
+
+    pred = model.predict(X)["mean"].to_numpy()
+
+    # oracle: isotonic fit of (10, 0.1), (30, 0.3), clipped beyond 30 m/s
+    np.testing.assert_allclose(pred, [0.1, 0.3, 0.3])
+    assert model.n_train_ == 2
+
+
+def test_zero_weight_must_lie_in_unit_interval():
+    """A negative zero_weight is a config error naming the parameter."""
+    from dtnmodels.core.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="zero_weight"):
+        GBMShare(zero_weight=-1.0)
+
+
+def test_historical_mean_intervals_have_width_on_one_storm(rng):
+    """With one storm, held-out region blocks give a P10-P90 of nonzero width."""
+    h = _history(rng, n_storms=1, n_regions=30)
+    X = h.set_index("region")[["gust_max"]]
+    model = HistoricalMean().fit(
+        X, h["customers_out"], customers=h["customers"], groups=h["storm_id"]
+    )
+
+    pred = model.predict(pd.DataFrame({"gust_max": [20.0]}, index=["unseen"]))
+
+    assert (pred["q0.9"] - pred["q0.1"]).iloc[0] > 0.05

@@ -167,14 +167,34 @@ class StormConfig:
 
 
 def _model_specs(cfg: Any) -> dict[str, tuple[str, dict]]:
-    """Model name → (config path, spec) for model, baseline and compare."""
+    """Model label → (config path, spec) for model, baseline and compare.
+
+    The label is the model name; a second entry with the same name but other
+    params (e.g. the step function with cleaned labels as the model and the
+    plain one as baseline) is labelled ``<name>:<config path>``. Exact
+    duplicates are scored once.
+    """
     specs: dict[str, tuple[str, dict]] = {}
+    for where, plain in _spec_entries(cfg):
+        label = str(plain["name"])
+        if label in specs and specs[label][1] != plain:
+            label = f"{label}:{where}"
+        specs.setdefault(label, (where, plain))
+    return specs
+
+
+def _spec_entries(cfg: Any) -> list[tuple[str, dict]]:
     entries = [("model", cfg.model), ("baseline", cfg.baseline)]
     entries += [(f"compare[{i}]", s) for i, s in enumerate(cfg.compare)]
-    for where, spec in entries:
-        plain = OmegaConf.to_container(spec, resolve=True)
-        specs.setdefault(str(plain["name"]), (where, plain))
-    return specs
+    return [(w, OmegaConf.to_container(s, resolve=True)) for w, s in entries]
+
+
+def _baseline_label(cfg: Any) -> str:
+    """Label under which the baseline is scored (see :func:`_model_specs`)."""
+    baseline = OmegaConf.to_container(cfg.baseline, resolve=True)
+    return next(
+        label for label, (_, spec) in _model_specs(cfg).items() if spec == baseline
+    )
 
 
 def _factories(cfg: Any) -> dict[str, Any]:
@@ -529,7 +549,7 @@ def _report(ctx: StepContext) -> FlowOutputs:
 
     scores = ev["scores"]
     selected = select_model(scores, cfg.evaluation.metric, lower_is_better=None)
-    baseline = str(cfg.baseline.name)
+    baseline = _baseline_label(cfg)
     pred, plan = ctx.inputs["predict"], ctx.inputs["plan"]
     ref = _reference_ratio(cfg, pred)
     if ref is not None:

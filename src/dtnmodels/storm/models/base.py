@@ -8,10 +8,20 @@ all models are scored on one footing.
 
 Quantiles come from the spread of held-out errors: when the training history
 holds at least three storms the model is refitted leaving storms out in turn
-(storms dealt into at most five blocks) and the empirical quantiles of the
-held-out errors ``observed - predicted`` (share units) are added to the point
-prediction and clipped to [0, 1]; with fewer storms the in-sample errors are
-used, which understates the spread.
+(storms dealt into at most five blocks); with fewer storms the regions are
+held out instead, in five contiguous blocks of sorted region ids (county FIPS
+codes run through each state, so a block is a band of neighbouring
+counties). The empirical quantiles of the held-out errors
+``observed - predicted`` (share units) are added to the point prediction and
+clipped to [0, 1]. In-sample errors would understate the spread, and for a
+model that memorises regions (``historical_mean``) they are all zero.
+
+Label noise: outage tables built from utility reports (EAGLE-I) show a share
+of exactly 0 where no utility of a county reported, which is a coverage gap,
+not a calm county; the peak over a storm window of several days is hardly
+ever truly zero. ``zero_weight`` sets the training weight of such rows
+(1 keeps them as they are, 0 drops them). It acts on training only: every
+row is still predicted and scored.
 """
 
 from __future__ import annotations
@@ -24,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dtnmodels.core.errors import DataValidationError, NotFittedError
+from dtnmodels.core.errors import ConfigError, DataValidationError, NotFittedError
 from dtnmodels.core.interfaces import DEFAULT_QUANTILES, quantile_column
 
 __all__ = ["ImpactModel", "shares_from_counts"]
@@ -32,6 +42,7 @@ __all__ = ["ImpactModel", "shares_from_counts"]
 log = logging.getLogger(__name__)
 
 _MAX_REFITS = 5
+_MIN_BLOCK_ROWS = 2
 
 
 def shares_from_counts(customers_out: Any, customers: Any) -> np.ndarray:
@@ -50,6 +61,10 @@ class ImpactModel(ABC):
     ----------
     features : sequence of str, optional
         Feature columns to use (default: every column of ``X`` given to fit).
+    zero_weight : float, default 1.0
+        Training weight of rows whose observed share is exactly 0 (a likely
+        reporting gap, see the module docstring); 0 leaves them out of the
+        fit. Scoring is not affected.
 
     Notes
     -----
@@ -57,8 +72,16 @@ class ImpactModel(ABC):
     state ends in ``_``.
     """
 
-    def __init__(self, *, features: Sequence[str] | None = None) -> None:
+    def __init__(
+        self, *, features: Sequence[str] | None = None, zero_weight: float = 1.0
+    ) -> None:
+        if not 0.0 <= float(zero_weight) <= 1.0:
+            raise ConfigError(
+                f"{type(self).__name__}: zero_weight must lie in [0, 1], got "
+                f"{zero_weight!r}"
+            )
         self.features = list(features) if features is not None else None
+        self.zero_weight = float(zero_weight)
 
     # -- public API ------------------------------------------------------------
 
@@ -94,9 +117,23 @@ class ImpactModel(ABC):
         X, y, customers = X[keep], y[keep], customers[keep]
         groups = None if groups is None else np.asarray(groups)[keep]
 
-        self._fit(X, y, customers)
-        self.residuals_ = self._held_out_errors(X, y, customers, groups)
-        self.n_train_ = int(keep.sum())
+        # exact zeros are likely reporting gaps: weight them down (training only)
+        weight = np.where(y == 0.0, self.zero_weight, 1.0)
+        if not (weight > 0).any():
+            raise DataValidationError(
+                "every training row has a share of exactly 0 and zero_weight is 0: "
+                "nothing left to learn from"
+            )
+        used = weight > 0
+        X, y, customers, weight = X[used], y[used], customers[used], weight[used]
+        groups = None if groups is None else groups[used]
+        log.debug(
+            "%s: %r rows with share 0 left out", type(self).__name__, (~used).sum()
+        )
+
+        self._fit(X, y, customers, weight)
+        self.residuals_ = self._held_out_errors(X, y, customers, weight, groups)
+        self.n_train_ = int(used.sum())
         return self
 
     def predict(
@@ -145,8 +182,14 @@ class ImpactModel(ABC):
     # -- for subclasses --------------------------------------------------------
 
     @abstractmethod
-    def _fit(self, X: pd.DataFrame, y: np.ndarray, customers: np.ndarray) -> None:
-        """Learn from features and observed shares."""
+    def _fit(
+        self,
+        X: pd.DataFrame,
+        y: np.ndarray,
+        customers: np.ndarray,
+        sample_weight: np.ndarray,
+    ) -> None:
+        """Learn from features and observed shares (rows weighted)."""
 
     @abstractmethod
     def _predict_share(self, X: pd.DataFrame, customers: np.ndarray) -> np.ndarray:
@@ -179,24 +222,44 @@ class ImpactModel(ABC):
         X: pd.DataFrame,
         y: np.ndarray,
         customers: np.ndarray,
+        weight: np.ndarray,
         groups: np.ndarray | None,
     ) -> np.ndarray:
-        """Errors ``y - prediction`` on held-out storms (in-sample if < 3 storms)."""
-        labels = np.unique(groups) if groups is not None else np.array([])
-        if labels.size < 3:
+        """Errors ``y - prediction`` on held-out storms, or region blocks if < 3."""
+        blocks = _refit_blocks(X.index, groups)
+        if blocks is None:  # too few rows to hold any out
             fitted = np.clip(self._predict_share(X, customers), 0.0, 1.0)
             return y - fitted
 
         errors = []
         state = dict(vars(self))
-        # at most five refits: storms are dealt into blocks, each held out once
-        block = {lab: i % _MAX_REFITS for i, lab in enumerate(labels)}
-        blocks = np.array([block[g] for g in groups])
         for label in np.unique(blocks):
             held = blocks == label
-            self._fit(X[~held], y[~held], customers[~held])
+            self._fit(X[~held], y[~held], customers[~held], weight[~held])
             pred = np.clip(self._predict_share(X[held], customers[held]), 0, 1)
             errors.append(y[held] - pred)
         vars(self).clear()
         vars(self).update(state)
         return np.concatenate(errors)
+
+
+def _refit_blocks(index: pd.Index, groups: np.ndarray | None) -> np.ndarray | None:
+    """Block label per row for the held-out error refits (at most five blocks).
+
+    Three or more storms: storms are dealt into blocks. Otherwise regions are
+    sorted by id and cut into contiguous blocks (neighbouring counties share
+    FIPS prefixes, so each block is roughly a spatial band). ``None`` when
+    there are too few rows to hold any out.
+    """
+    labels = np.unique(groups) if groups is not None else np.array([])
+    if labels.size >= 3:
+        block = {lab: i % _MAX_REFITS for i, lab in enumerate(labels)}
+        return np.array([block[g] for g in groups])
+
+    regions = np.asarray(index.astype(str))
+    unique = np.unique(regions)
+    n_blocks = min(_MAX_REFITS, unique.size // _MIN_BLOCK_ROWS)
+    if n_blocks < 2:
+        return None
+    position = {r: i * n_blocks // unique.size for i, r in enumerate(unique)}
+    return np.array([position[r] for r in regions])

@@ -21,11 +21,18 @@ class HistoricalMean(ImpactModel):
     beat. The index of ``X`` carries the region ids.
     """
 
-    def _fit(self, X: pd.DataFrame, y: np.ndarray, customers: np.ndarray) -> None:
-        self.by_region_ = (
-            pd.Series(y, index=X.index.astype(str)).groupby(level=0).mean()
-        )
-        self.overall_ = float(np.mean(y))
+    def _fit(
+        self,
+        X: pd.DataFrame,
+        y: np.ndarray,
+        customers: np.ndarray,
+        sample_weight: np.ndarray,
+    ) -> None:
+        index = X.index.astype(str)
+        weighted = pd.Series(y * sample_weight, index=index).groupby(level=0).sum()
+        total = pd.Series(sample_weight, index=index).groupby(level=0).sum()
+        self.by_region_ = weighted / total
+        self.overall_ = float(np.average(y, weights=sample_weight))
 
     def _predict_share(self, X: pd.DataFrame, customers: np.ndarray) -> np.ndarray:
         values = self.by_region_.reindex(X.index.astype(str)).to_numpy(dtype=float)
@@ -43,10 +50,19 @@ class WindStepFunction(ImpactModel):
     bin_width : float, optional
         Width of gust bins (m/s); when given the feature is first binned and
         the isotonic fit runs on bin centres, giving "share by gust bin".
+    zero_weight : float, default 1.0
+        Training weight of rows with a share of exactly 0 (see
+        :class:`~dtnmodels.storm.models.base.ImpactModel`).
     """
 
-    def __init__(self, *, feature: str = "gust_max", bin_width: float | None = None):
-        super().__init__(features=[feature])
+    def __init__(
+        self,
+        *,
+        feature: str = "gust_max",
+        bin_width: float | None = None,
+        zero_weight: float = 1.0,
+    ):
+        super().__init__(features=[feature], zero_weight=zero_weight)
         self.feature = feature
         self.bin_width = bin_width
 
@@ -60,13 +76,19 @@ class WindStepFunction(ImpactModel):
             x = (np.floor(x / self.bin_width) + 0.5) * self.bin_width
         return x
 
-    def _fit(self, X: pd.DataFrame, y: np.ndarray, customers: np.ndarray) -> None:
+    def _fit(
+        self,
+        X: pd.DataFrame,
+        y: np.ndarray,
+        customers: np.ndarray,
+        sample_weight: np.ndarray,
+    ) -> None:
         x = self._x(X)
         ok = np.isfinite(x)
         self.iso_ = IsotonicRegression(
             y_min=0.0, y_max=1.0, increasing=True, out_of_bounds="clip"
-        ).fit(x[ok], y[ok])
-        self.fill_ = float(np.mean(y))
+        ).fit(x[ok], y[ok], sample_weight=sample_weight[ok])
+        self.fill_ = float(np.average(y, weights=sample_weight))
 
     def _predict_share(self, X: pd.DataFrame, customers: np.ndarray) -> np.ndarray:
         x = self._x(X)

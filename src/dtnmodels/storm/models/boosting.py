@@ -34,6 +34,7 @@ class _GBMBase(ImpactModel):
         self,
         *,
         features: Sequence[str] | None = None,
+        zero_weight: float = 1.0,
         n_estimators: int = 200,
         learning_rate: float = 0.05,
         num_leaves: int = 7,
@@ -42,7 +43,7 @@ class _GBMBase(ImpactModel):
         random_state: int = 0,
         params: Mapping[str, Any] | None = None,
     ) -> None:
-        super().__init__(features=features)
+        super().__init__(features=features, zero_weight=zero_weight)
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.num_leaves = num_leaves
@@ -83,11 +84,19 @@ class _GBMBase(ImpactModel):
 class GBMCounts(_GBMBase):
     """Customers out by boosting with a log link and a customers offset."""
 
-    def _fit(self, X: pd.DataFrame, y: np.ndarray, customers: np.ndarray) -> None:
+    def _fit(
+        self,
+        X: pd.DataFrame,
+        y: np.ndarray,
+        customers: np.ndarray,
+        sample_weight: np.ndarray,
+    ) -> None:
         counts = y * customers
         offset = np.log(np.maximum(customers, 1.0))
         self.model_ = self._estimator(self.features_)
-        self.model_.fit(self._matrix(X), counts, init_score=offset)
+        self.model_.fit(
+            self._matrix(X), counts, init_score=offset, sample_weight=sample_weight
+        )
 
     def _predict_share(self, X: pd.DataFrame, customers: np.ndarray) -> np.ndarray:
         raw = self.model_.predict(self._matrix(X), raw_score=True)
@@ -126,9 +135,15 @@ class GBMShare(_GBMBase):
 
     objective = "cross_entropy"
 
-    def _fit(self, X: pd.DataFrame, y: np.ndarray, customers: np.ndarray) -> None:
+    def _fit(
+        self,
+        X: pd.DataFrame,
+        y: np.ndarray,
+        customers: np.ndarray,
+        sample_weight: np.ndarray,
+    ) -> None:
         self.model_ = self._estimator(self.features_)
-        self.model_.fit(self._matrix(X), y)
+        self.model_.fit(self._matrix(X), y, sample_weight=sample_weight)
 
     def _predict_share(self, X: pd.DataFrame, customers: np.ndarray) -> np.ndarray:
         return self.model_.predict(self._matrix(X))

@@ -38,6 +38,9 @@ class FractionalLogit(ImpactModel):
         L2 penalty on the standardised coefficients (not the intercept).
     weight_by_customers : bool, default False
         Weight rows by customers (a customer-level rather than county-level fit).
+    zero_weight : float, default 1.0
+        Training weight of rows with a share of exactly 0 (see
+        :class:`~dtnmodels.storm.models.base.ImpactModel`).
     """
 
     def __init__(
@@ -46,8 +49,9 @@ class FractionalLogit(ImpactModel):
         features: Sequence[str] | None = None,
         alpha: float = 1.0,
         weight_by_customers: bool = False,
+        zero_weight: float = 1.0,
     ) -> None:
-        super().__init__(features=features)
+        super().__init__(features=features, zero_weight=zero_weight)
         self.alpha = alpha
         self.weight_by_customers = weight_by_customers
 
@@ -55,16 +59,20 @@ class FractionalLogit(ImpactModel):
         z = (X[self.features_].to_numpy(float) - self.center_) / self.scale_
         return np.nan_to_num(z)
 
-    def _fit(self, X: pd.DataFrame, y: np.ndarray, customers: np.ndarray) -> None:
+    def _fit(
+        self,
+        X: pd.DataFrame,
+        y: np.ndarray,
+        customers: np.ndarray,
+        sample_weight: np.ndarray,
+    ) -> None:
         values = X[self.features_].to_numpy(float)
         self.center_ = np.nanmean(values, axis=0)
         scale = np.nanstd(values, axis=0)
         self.scale_ = np.where(scale > 0, scale, 1.0)
         z = self._design(X)
-        if self.weight_by_customers:
-            w = customers / customers.sum()
-        else:
-            w = np.full(len(y), 1.0 / len(y))
+        w = sample_weight * (customers if self.weight_by_customers else 1.0)
+        w = w / w.sum()
 
         # Newton-Raphson on the penalised binomial quasi-likelihood (the
         # intercept is not penalised); a handful of steps converge.
