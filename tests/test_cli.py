@@ -140,3 +140,17 @@ def test_as_of_is_recorded_in_config(tmp_path, series_file):
 
     (run_dir,) = (tmp_path / "runs" / "toy").iterdir()
     assert "as_of: '2021-06-30'" in (run_dir / "config.yaml").read_text()
+
+
+def test_out_pointing_at_a_file_exits_2(capsys, tmp_path, series_file):
+    """--out naming a file is one line and exit 2."""
+    afile = tmp_path / "afile"
+    afile.write_text("x", encoding="utf-8")
+
+    code = cli.main(
+        ["run", "toy", "--set", f"data.series={series_file}", "--out", str(afile)]
+    )
+
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert err.count("\n") == 0 and "afile" in err

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import warnings
 from collections.abc import Sequence
 
 from dtnmodels.core.errors import DtnModelsError
@@ -115,6 +116,11 @@ def _configure_logging(verbose: int) -> None:
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
 
 
+def _one_line_warning(message, category, filename, lineno, line=None) -> str:
+    """``dtnmodels: warning: ...`` instead of the script path and source line."""
+    return f"dtnmodels: {category.__name__}: {message}\n"
+
+
 def _cmd_flows() -> int:
     from dtnmodels.flows import available_flows
 
@@ -205,6 +211,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USER_ERROR
     _configure_logging(args.verbose)
+    if not args.debug:
+        warnings.formatwarning = _one_line_warning
 
     handlers = {
         "flows": lambda: _cmd_flows(),
@@ -224,6 +232,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("dtnmodels: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:  # e.g. --out names a file or a read-only folder
+        if args.debug:
+            raise
+        where = f" {exc.filename!r}" if getattr(exc, "filename", None) else ""
+        print(
+            f"dtnmodels: error: cannot use{where}: {exc.strerror or exc}",
+            file=sys.stderr,
+        )
+        return EXIT_USER_ERROR
+    except Exception as exc:  # a bug: say so in one line, keep the record
+        if args.debug:
+            raise
+        run_dir = getattr(exc, "run_dir", None)
+        where = f" (run record: {run_dir})" if run_dir else ""
+        print(
+            f"dtnmodels: internal error: {type(exc).__name__}: "
+            f"{str(exc).splitlines()[0] if str(exc) else ''}{where}; rerun with "
+            "--debug for the traceback and report it",
+            file=sys.stderr,
+        )
+        return EXIT_RUN_FAILED
 
 
 if __name__ == "__main__":

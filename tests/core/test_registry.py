@@ -71,3 +71,20 @@ def test_register_rejects_unknown_kind():
     """Only the documented model kinds exist."""
     with pytest.raises(ValueError, match="kind must be one of"):
         register_model("classifier", "x")
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("sklearn.datasets.dump_svmlight_file", "not a model class"),
+        ("sklearn.utils._testing.ignore_warnings", "not a public class path"),
+    ],
+)
+def test_import_path_must_be_a_public_model_class(name, reason, tmp_path):
+    """A config cannot call functions (that write files or download) by import path."""
+    params = {"X": [[1.0]], "y": [1.0], "f": str(tmp_path / "written.svm")}
+
+    with pytest.raises(UnknownModelError, match=reason):
+        create_model("regressor", {"name": name, "params": params})
+
+    assert not (tmp_path / "written.svm").exists()

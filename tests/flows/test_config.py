@@ -129,3 +129,32 @@ def test_parse_override_rejects_missing_equals():
     """``--set key`` without a value is a config error."""
     with pytest.raises(ConfigError, match="key=value"):
         parse_override("justakey")
+
+
+def test_binary_config_file_is_a_config_error(tmp_path):
+    """A binary file given as config says it is not UTF-8 YAML."""
+    junk = tmp_path / "junk.yaml"
+    junk.write_bytes(b"\xff\xfe\x00\x81binary")
+
+    with pytest.raises(ConfigError, match=r"not a text \(UTF-8\) YAML file"):
+        _load(tmp_path, files=[junk])
+
+
+def test_directory_as_config_file(tmp_path):
+    """A directory given as config file is named as such."""
+    with pytest.raises(InputFileError, match="is a directory"):
+        _load(tmp_path, files=[tmp_path])
+
+
+def test_self_referencing_yaml_anchor(tmp_path):
+    """A YAML anchor that contains itself is a one-line config error."""
+    loop = _write(tmp_path, "loop.yaml", "a: &a [*a]\n")
+
+    with pytest.raises(ConfigError, match="refers to itself"):
+        _load(tmp_path, files=[loop])
+
+
+def test_list_where_mapping_expected(tmp_path, series_file):
+    """model.params given as a list is a config error, not a TypeError."""
+    with pytest.raises(ConfigError):
+        _load(tmp_path, overrides=[f"data.series={series_file}", "model.params=[1, 2]"])

@@ -187,3 +187,33 @@ def test_killed_run_leaves_no_run_directory(tmp_path, series_file, sig):
     entries = sorted(p.name for p in (out / "toy").iterdir())
     assert len(entries) == 1
     assert not entries[0].startswith(".")
+
+
+def test_resume_refuses_step_files_it_did_not_write(tmp_path, series_file):
+    """A step cache replaced by a foreign pickle is never unpickled (pickle runs code)."""
+    import pickle
+
+    from dtnmodels.core.errors import InputFileError
+
+    first = run_flow(ToyFlow(), _cfg(series_file), out_dir=tmp_path / "runs")
+    marker = tmp_path / "pwned"
+    evil = pickle.dumps(_Evil(str(marker)))
+    (first.run_dir / "steps" / "load.pkl").write_bytes(b"\0" * 32 + evil)
+
+    with pytest.raises(InputFileError, match="not reused"):
+        run_flow(
+            ToyFlow(),
+            _cfg(series_file),
+            out_dir=tmp_path / "runs",
+            resume=first.run_dir,
+        )
+
+    assert not marker.exists()
+
+
+class _Evil:
+    def __init__(self, path: str):
+        self.path = path
+
+    def __reduce__(self):
+        return (Path.touch, (Path(self.path),))

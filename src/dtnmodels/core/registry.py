@@ -10,6 +10,7 @@ top-level package is in the allow-list. Nothing in a config is evaluated.
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
@@ -91,11 +92,27 @@ def _import_allowed(path: str, allow_modules: Iterable[str], where: str) -> Any:
     if top not in allowed:
         raise UnknownModelError(
             f"{where}.name: import path {path!r} is outside the allow-list "
-            f"{sorted(allowed)}; add {top!r} to model.allow_modules to use it"
+            f"{sorted(allowed)}; use a registered name or a class from those "
+            "packages"
+        )
+    if any(part.startswith("_") or not part.isidentifier() for part in path.split(".")):
+        raise UnknownModelError(
+            f"{where}.name: {path!r} is not a public class path (no private or "
+            "dunder parts allowed)"
         )
     module_name, _, attr = path.rpartition(".")
     try:
         module = importlib.import_module(module_name)
-        return getattr(module, attr)
+        factory = getattr(module, attr)
     except (ImportError, AttributeError) as exc:
         raise UnknownModelError(f"{where}.name: cannot import {path!r}: {exc}") from exc
+    # only estimator classes: a config must not call arbitrary functions
+    # (sklearn.datasets.dump_svmlight_file writes files, fetch_* downloads)
+    if not inspect.isclass(factory) or not (
+        callable(getattr(factory, "fit", None))
+        and callable(getattr(factory, "predict", None))
+    ):
+        raise UnknownModelError(
+            f"{where}.name: {path!r} is not a model class with fit and predict"
+        )
+    return factory

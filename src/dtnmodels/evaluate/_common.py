@@ -95,8 +95,9 @@ def prepare(
     numpy = not kinds.pop()
 
     if numpy:
+        floats = [_as_float(a, n) for a, n in zip(arrays, names, strict=True)]
         try:
-            values = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in arrays))
+            values = np.broadcast_arrays(*floats)
         except ValueError as exc:
             shapes = [np.shape(a) for a in arrays]
             raise DataValidationError(
@@ -112,10 +113,15 @@ def prepare(
     if weights is not None:
         w = weights if is_xarray(weights) else as_dataarray(weights, name="weights")
         if numpy:
-            w = xr.DataArray(
-                np.broadcast_to(np.asarray(weights, dtype=float), wrapped[0].shape),
-                dims=wrapped[0].dims,
-            )
+            w_values = _as_float(weights, "weights")
+            try:
+                w_values = np.broadcast_to(w_values, wrapped[0].shape)
+            except ValueError as exc:
+                raise DataValidationError(
+                    f"weights of shape {w_values.shape} do not broadcast to the "
+                    f"shape {wrapped[0].shape} of {names[0]}"
+                ) from exc
+            w = xr.DataArray(w_values, dims=wrapped[0].dims)
         if bool(w.isnull().any()):
             raise DataValidationError(
                 "weights contain NaN; fill them (e.g. weights.fillna(0)) so that "
@@ -124,6 +130,18 @@ def prepare(
         if bool((w < 0).any()):
             raise DataValidationError("weights must be non-negative")
     return Inputs(wrapped, w, numpy)
+
+
+def _as_float(obj: Any, name: str) -> np.ndarray:
+    """``obj`` as a float array, or an error naming it and its dtype."""
+    try:
+        return np.asarray(obj, dtype=float)
+    except (TypeError, ValueError) as exc:
+        dtype = getattr(np.asarray(obj), "dtype", type(obj).__name__)
+        raise DataValidationError(
+            f"{name} must be numeric; got values of dtype {dtype} that cannot be "
+            f"turned into numbers ({exc})"
+        ) from exc
 
 
 def resolve_dims(

@@ -580,7 +580,7 @@ def spearman(
         Drop NaN pairs; if False any NaN gives NaN.
     """
     inputs = prepare(fcst, obs, names=("fcst", "obs"))
-    f, o = inputs.arrays
+    f, o = xr.broadcast(*inputs.arrays)
     dims = resolve_dims(f, reduce_dims, preserve_dims)
     result = apply_on_samples(_spearman_1d, f, o, dims=dims, skipna=skipna)
     return inputs.restore(result)

@@ -241,10 +241,13 @@ def crps_ensemble(
             raise DataValidationError(
                 f"fcst has no member dim {member_dim!r}; dims are {list(fcst.dims)}"
             )
+        if fcst.sizes[member_dim] == 0:
+            raise DataValidationError(f"fcst has no members along {member_dim!r}")
         members = fcst
     else:
         values = np.asarray(fcst, dtype=float)
         obs_values = np.asarray(obs, dtype=float)
+        _check_member_shapes(values.shape, obs_values.shape)
         dims = [f"dim_{i}" for i in range(values.ndim - 1)] + [member_dim]
         members = xr.DataArray(values, dims=dims)
         obs = xr.DataArray(obs_values, dims=dims[: obs_values.ndim])
@@ -270,6 +273,21 @@ def crps_ensemble(
         return result
     values = np.asarray(result.values)
     return float(values) if values.ndim == 0 else values
+
+
+def _check_member_shapes(fcst_shape: tuple, obs_shape: tuple) -> None:
+    """Array members lie on the last axis; the other axes must match ``obs``."""
+    if len(fcst_shape) == 0 or fcst_shape[-1] == 0:
+        raise DataValidationError(
+            f"fcst of shape {fcst_shape} has no members; put the members on the "
+            "last axis, e.g. shape (n_points, n_members)"
+        )
+    if tuple(fcst_shape[:-1]) != tuple(obs_shape):
+        raise DataValidationError(
+            f"fcst of shape {fcst_shape} does not match obs of shape {obs_shape}: "
+            f"expected fcst of shape {(*obs_shape, 'n_members')} (members on the "
+            "last axis)"
+        )
 
 
 @fill_doc

@@ -160,7 +160,10 @@ def load_flow_config(
         key, value = parse_override(text)
         cfg = _merge(cfg, _dotted_layer(key, value), f"--set {text}")
 
-    missing = sorted(OmegaConf.missing_keys(cfg))
+    try:
+        missing = sorted(OmegaConf.missing_keys(cfg))
+    except OmegaConfBaseException as exc:
+        raise ConfigError(_describe(exc, "config")) from exc
     if missing:
         raise ConfigError(
             f"missing required value for {', '.join(missing)}: set it in a config "
@@ -171,7 +174,8 @@ def load_flow_config(
         container = OmegaConf.to_container(cfg, resolve=True)
     except InterpolationResolutionError as exc:
         key = getattr(exc, "full_key", "") or "?"
-        raise ConfigError(f"{key}: cannot resolve interpolation: {exc.msg}") from exc
+        msg = _first_line(exc)
+        raise ConfigError(f"{key}: cannot resolve interpolation: {msg}") from exc
     except OmegaConfBaseException as exc:
         raise ConfigError(_describe(exc, "config")) from exc
 
@@ -195,23 +199,31 @@ def _merge(cfg: DictConfig, layer: DictConfig, origin: str) -> DictConfig:
         return OmegaConf.merge(cfg, layer)
     except OmegaConfBaseException as exc:
         raise ConfigError(_describe(exc, origin)) from exc
+    except TypeError as exc:  # e.g. a list where a mapping is expected
+        raise ConfigError(
+            f"{origin}: a value has the wrong shape ({exc}); give a mapping "
+            "(key: value) where the default config has one, e.g. model.params"
+        ) from exc
+
+
+def _first_line(exc: OmegaConfBaseException) -> str:
+    text = str(getattr(exc, "msg", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _describe(exc: OmegaConfBaseException, origin: str) -> str:
     """One sentence: dotted key, what is wrong, what is allowed, who set it."""
-    key = getattr(exc, "full_key", None) or "?"
+    key = getattr(exc, "full_key", None) or "config"
     if isinstance(exc, (ConfigKeyError, ConfigAttributeError)):
         parent = str(key).rpartition(".")[0]
         allowed = _allowed_keys(exc)
         hint = f"; allowed keys{f' under {parent!r}' if parent else ''}: {allowed}"
         return f"unknown key {key!r} in {origin}{hint if allowed else ''}"
     if isinstance(exc, ValidationError):
-        msg = str(getattr(exc, "msg", exc)).splitlines()[0]
-        return f"{key}: {msg} (set in {origin})"
+        return f"{key}: {_first_line(exc)} (set in {origin})"
     if isinstance(exc, MissingMandatoryValue):
         return f"missing required value for {key} ({origin})"
-    msg = str(getattr(exc, "msg", exc)).splitlines()[0]
-    return f"{key}: {msg} (in {origin})"
+    return f"{key}: {_first_line(exc)} (in {origin})"
 
 
 def _allowed_keys(exc: OmegaConfBaseException) -> str:

@@ -23,7 +23,13 @@ import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
 import dtnmodels.crop  # noqa: F401  (registers the crop regressors)
-from dtnmodels.core.errors import ConfigError, DataValidationError, InputFileError
+from dtnmodels.core.errors import (
+    ConfigError,
+    DataGapWarning,
+    DataValidationError,
+    InputFileError,
+    warn,
+)
 from dtnmodels.core.interfaces import quantile_column
 from dtnmodels.core.registry import create_model
 from dtnmodels.flows.base import Flow, FlowOutputs, Step, StepContext
@@ -197,6 +203,13 @@ def _check_choices(cfg: DictConfig) -> None:
     for key, (value, allowed) in choices.items():
         if value not in allowed:
             raise ConfigError(f"{key}: {value!r} is not one of {list(allowed)}")
+    if cfg.run.as_of:
+        try:
+            pd.Timestamp(cfg.run.as_of)
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(
+                f"run.as_of: {cfg.run.as_of!r} is not a date; use YYYY-MM-DD"
+            ) from exc
 
 
 # -------------------------------------------------------------------------- load
@@ -362,6 +375,14 @@ def _features(ctx: StepContext) -> dict[str, Any]:
 
     # 4. per-region series, season features, histograms
     series = region_series(stack, aggregator)
+    first = str(next(iter(stack.data_vars)))
+    if first in series and series[first].notna().sum() == 0:
+        raise DataValidationError(
+            f"no region has a valid {first} pixel in any composite: data.imagery="
+            f"{str(cfg.data.imagery)!r} is all cloud or NaN over data.regions, or "
+            "does not overlap them; check imagery.qa.clear_values, the crop mask "
+            "and that both files cover the same area"
+        )
     flags = _flags_from_series(flags, series, str(next(iter(stack.data_vars))))
     features = season_features(
         series, list(stack.data_vars), period_days=int(cfg.season.period_days)
@@ -472,6 +493,22 @@ def _auto_cutoff(
 # ---------------------------------------------------------------------- evaluate
 
 
+def _warn_years_without_imagery(
+    features: pd.DataFrame, yields: pd.DataFrame, cfg: Any
+) -> None:
+    """Name the yield years whose season has no usable image at all."""
+    values = features.drop(columns=["region", "year"])
+    seen = set(features.loc[values.notna().any(axis=1), "year"].astype(int))
+    missing = sorted(set(yields["year"].astype(int)) - seen)
+    if missing:
+        warn(
+            f"data.imagery ({cfg.data.imagery}) has no usable image in the seasons "
+            f"of {len(missing)} yield year(s) {missing[:10]}; their image features "
+            "are NaN and only the trend informs them",
+            DataGapWarning,
+        )
+
+
 def _design(ctx: StepContext) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(rows with a yield, rows to forecast), both with model inputs."""
     from dtnmodels.crop.yields import clean_yields
@@ -490,6 +527,16 @@ def _design(ctx: StepContext) -> tuple[pd.DataFrame, pd.DataFrame]:
         yields = yields[yields["year"] < pd.Timestamp(cfg.run.as_of).year]
 
     keys = yields[["region"]].drop_duplicates()
+    regions = loaded["regions"]
+    if regions is not None and len(keys):
+        ids = set(regions[cfg.regions.id_col].astype(str))
+        if not keys["region"].astype(str).isin(ids).any():
+            raise DataValidationError(
+                f"data.yields ({cfg.data.yields}): no region id matches column "
+                f"{cfg.regions.id_col!r} of data.regions, e.g. yields have "
+                f"{sorted(keys['region'].astype(str))[:3]}, regions have "
+                f"{sorted(ids)[:3]}; use the same ids (e.g. zero-padded FIPS)"
+            )
     features = feats["features"]
     if features is not None and cfg.features.use:
         missing = [c for c in cfg.features.use if c not in features.columns]
@@ -500,6 +547,7 @@ def _design(ctx: StepContext) -> tuple[pd.DataFrame, pd.DataFrame]:
             )
         features = features[["region", "year", *cfg.features.use]]
     if features is not None:
+        _warn_years_without_imagery(features, yields, cfg)
         all_rows = features[["region", "year"]]
         table = all_rows.merge(yields, on=["region", "year"], how="outer")
         table = table.merge(features, on=["region", "year"], how="left")

@@ -231,6 +231,19 @@ def _check_task(cfg: Any) -> None:
         )
     if cfg.task == "events" and not (cfg.data.events and cfg.data.hazard):
         raise ConfigError("data.events and data.hazard: the events task needs both")
+    bad_levels = [q for q in cfg.evaluation.quantiles if not 0 < q < 1]
+    if bad_levels or not len(cfg.evaluation.quantiles):
+        raise ConfigError(
+            "evaluation.quantiles: give levels strictly between 0 and 1 (e.g. "
+            f"[0.1, 0.5, 0.9]), got {list(cfg.evaluation.quantiles)}"
+        )
+    if cfg.run.as_of:
+        try:
+            pd.Timestamp(cfg.run.as_of)
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(
+                f"run.as_of: {cfg.run.as_of!r} is not a date; use YYYY-MM-DD"
+            ) from exc
 
 
 # -- steps ---------------------------------------------------------------------
@@ -333,6 +346,13 @@ def _hazard(ctx: StepContext) -> pd.DataFrame | None:
         member_reduce=h.member_reduce,
     )
     ctx.log.info("hazard features for %r regions", len(feats))
+    if "coverage" in feats and not (feats["coverage"].fillna(0) > 0).any():
+        raise DataValidationError(
+            f"no region has a valid hazard pixel: the grid data.hazard="
+            f"{str(cfg.data.hazard)!r} does not overlap data.regions="
+            f"{str(cfg.data.regions)!r} or holds only NaN in {h.gust_var!r}; check "
+            "both files cover the same area and their CRSs"
+        )
     return feats
 
 

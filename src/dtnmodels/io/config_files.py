@@ -36,10 +36,16 @@ def load_config_file(path: str | Path) -> DictConfig:
         The file is not valid YAML or its top level is not a mapping.
     """
     path = Path(path)
+    if path.is_dir():
+        raise InputFileError(f"config file {str(path)!r} is a directory, not a file")
     if not path.is_file():
         raise InputFileError(f"config file {str(path)!r} not found")
     try:
         text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not a text (UTF-8) YAML file: byte {exc.start} cannot be decoded"
+        ) from exc
     except OSError as exc:
         raise InputFileError(f"cannot read config file {str(path)!r}: {exc}") from exc
 
@@ -48,7 +54,8 @@ def load_config_file(path: str | Path) -> DictConfig:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{path}: invalid YAML{where}: {exc}") from exc
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{path}: invalid YAML{where}: {problem}") from exc
 
     if raw is None:
         raw = {}
@@ -56,4 +63,10 @@ def load_config_file(path: str | Path) -> DictConfig:
         raise ConfigError(
             f"{path}: the top level must be a mapping of keys, got {type(raw).__name__}"
         )
-    return OmegaConf.create(plain_yaml_value(raw))
+    try:
+        return OmegaConf.create(plain_yaml_value(raw))
+    except RecursionError as exc:  # a YAML alias that contains itself
+        raise ConfigError(
+            f"{path}: a YAML anchor refers to itself (&name ... *name); "
+            "write the values out"
+        ) from exc

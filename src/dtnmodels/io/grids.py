@@ -192,10 +192,17 @@ def _resolve_paths(paths: PathInput) -> list[str]:
     """Expand a path, glob or sequence of them into existing file names."""
     if isinstance(paths, (str, os.PathLike)):
         items = [os.fspath(paths)]
-    else:
+    elif isinstance(paths, Sequence) and all(
+        isinstance(p, (str, os.PathLike)) for p in paths
+    ):
         items = [os.fspath(p) for p in paths]
         if not items:
             raise InputFileError("open_grid got an empty list of paths")
+    else:
+        raise TypeError(
+            "open_grid expects a path, a glob pattern or a list of paths, got "
+            f"{type(paths).__name__} {paths!r:.60}"
+        )
 
     files: list[str] = []
     for item in items:
@@ -209,6 +216,10 @@ def _resolve_paths(paths: PathInput) -> list[str]:
             files.extend(matches)
         elif not os.path.exists(expanded):
             raise InputFileError(f"grid file not found: {item}")
+        elif os.path.isfile(expanded) and os.path.getsize(expanded) == 0:
+            raise InputFileError(
+                f"grid file {item!r} is empty (0 bytes); re-download or re-export it"
+            )
         else:
             files.append(expanded)
     return files
@@ -295,10 +306,18 @@ def _open_normalised(
         if isinstance(exc, (InputFileError, DataValidationError)):
             raise
         raise InputFileError(
-            f"cannot read grid file {path!r} as {kind}: {exc}"
+            f"cannot read grid file {path!r} as {kind}: {_reason(exc)}"
         ) from exc
     ds.attrs.setdefault("source", path)
     return _normalise(ds, crs=crs, source=path)
+
+
+def _reason(exc: BaseException) -> str:
+    """One line saying why a backend could not open a file."""
+    text = str(exc).strip()
+    if "did not find a match in any of xarray's currently installed IO" in text:
+        return "it is not a NetCDF/HDF5 file that any installed backend can read"
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _raster_chunks(chunks: Any) -> Any:

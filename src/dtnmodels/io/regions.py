@@ -15,6 +15,7 @@ import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from dtnmodels.core.errors import (
@@ -89,6 +90,7 @@ def open_regions(
     """
     source = os.fspath(path)
     gdf = _read(source, layer=layer)
+    _check_polygons(gdf, source)
 
     if id_col not in gdf.columns:
         raise DataValidationError(
@@ -123,6 +125,34 @@ def _read(source: str, *, layer: str | None) -> gpd.GeoDataFrame:
         raise InputFileError(f"cannot read regions from {source!r}: {exc}") from exc
 
 
+def _check_polygons(gdf: Any, source: str) -> None:
+    """The file must hold features with polygon geometries."""
+    import shapely
+
+    if getattr(gdf, "_geometry_column_name", None) not in gdf.columns:
+        raise DataValidationError(
+            f"{source!r} has no geometry column (columns: "
+            f"{_REPR.repr(list(gdf.columns))}); regions must be polygons in a "
+            "GeoJSON, GeoPackage, shapefile or GeoParquet file"
+        )
+    if len(gdf) == 0:
+        raise DataValidationError(
+            f"{source!r} holds no features; give a file with at least one region"
+        )
+    geoms = gdf.geometry.values
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    kinds = shapely.get_type_id(geoms)
+    areal = np.isin(kinds, (3, 6)) | (kinds == 7)  # Polygon, MultiPolygon, collection
+    bad = present & ~areal
+    if bad.any():
+        names = sorted({str(t) for t in gdf.geometry[bad].geom_type})
+        raise DataValidationError(
+            f"{int(bad.sum())} of {len(gdf)} features of {source!r} are "
+            f"{', '.join(names)}, not polygons; regions must be areas (buffer "
+            "points or lines into polygons first)"
+        )
+
+
 def _resolve_source(source: str, layer: str | None) -> str:
     """Check existence and turn a plain .zip into a ``zip://`` member path."""
     if source.startswith("zip://"):
@@ -132,6 +162,10 @@ def _resolve_source(source: str, layer: str | None) -> str:
         return source
     if not os.path.exists(source):
         raise InputFileError(f"regions file not found: {source}")
+    if os.path.isfile(source) and os.path.getsize(source) == 0:
+        raise InputFileError(
+            f"regions file {source!r} is empty (0 bytes); re-download or re-export it"
+        )
     if not source.lower().endswith(".zip"):
         return source
 

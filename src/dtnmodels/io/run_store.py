@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import json
 import logging
 import os
 import pickle
+import secrets
 import shutil
 import tempfile
 import uuid
@@ -131,7 +133,7 @@ class RunWriter:
             log.info("step output %r not cached: %s", name, exc)
             return None
         target = self.path(name)
-        _atomic_write_bytes(target, data)
+        _atomic_write_bytes(target, _sign(data) + data)
         return target
 
     def publish(self) -> Path:
@@ -214,8 +216,35 @@ def read_manifest(run_dir: str | Path) -> dict[str, Any]:
 
 def load_step_output(run_dir: str | Path, name: str) -> Any:
     """Unpickle a cached step output written by :meth:`RunWriter.write_pickle`."""
-    with (Path(run_dir) / name).open("rb") as fh:
-        return pickle.load(fh)
+    path = Path(run_dir) / name
+    blob = path.read_bytes()
+    tag, data = blob[:_TAG_BYTES], blob[_TAG_BYTES:]
+    if not hmac.compare_digest(tag, _sign(data)):
+        # written elsewhere or altered: never unpickle it (pickle runs code)
+        raise InputFileError(
+            f"{str(path)!r} was not written by a run on this machine for this "
+            "user; it is not reused (rerun without --resume)"
+        )
+    return pickle.loads(data)
+
+
+_TAG_BYTES = 32
+
+
+def _resume_key() -> bytes:
+    """Per-user secret (0600) that signs cached step outputs."""
+    home = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    path = home / "dtnmodels" / "resume.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(secrets.token_bytes(32))
+    return path.read_bytes()
+
+
+def _sign(data: bytes) -> bytes:
+    return hmac.new(_resume_key(), data, hashlib.sha256).digest()
 
 
 def append_run_index(out_root: str | Path, row: dict[str, Any]) -> Path:

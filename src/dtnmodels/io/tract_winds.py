@@ -20,6 +20,8 @@ from dtnmodels.io.tables import read_table
 
 __all__ = ["read_impact_history", "read_tract_winds"]
 
+_BLANKS = {"", "nan", "na", "n/a", "none", "null"}
+
 log = logging.getLogger(__name__)
 
 _TRACT_COLUMNS = ("storm_id", "geoid", "vmax_sust", "vmax_gust")
@@ -117,4 +119,46 @@ def read_impact_history(
         raise DataValidationError(
             f"{os.fspath(path)!r}: (storm, region) {first} appears more than once"
         )
+
+    _check_counts(frame, path, storm_col=storm_col, region_col=region_col)
     return frame
+
+
+def _check_counts(
+    frame: pd.DataFrame,
+    path: str | os.PathLike[str],
+    *,
+    storm_col: str,
+    region_col: str,
+) -> None:
+    """Customer counts must be numbers, non-negative, and outages <= customers."""
+    source = os.fspath(path)
+    counts = [c for c in ("customers", "customers_out") if c in frame.columns]
+    for col in counts:
+        values = pd.to_numeric(frame[col], errors="coerce")
+        blank = frame[col].astype(str).str.strip().str.lower().isin(_BLANKS)
+        bad = values.isna() & frame[col].notna() & ~blank
+        if bad.any():
+            first = frame.loc[bad, [storm_col, region_col, col]].iloc[0].tolist()
+            raise DataValidationError(
+                f"{source!r}: column {col!r} must hold numbers; {int(bad.sum())} "
+                f"rows do not, e.g. (storm, region, value) {first}"
+            )
+        negative = values < 0
+        if negative.any():
+            first = frame.loc[negative, [storm_col, region_col]].iloc[0].tolist()
+            raise DataValidationError(
+                f"{source!r}: column {col!r} has {int(negative.sum())} negative "
+                f"values, e.g. at (storm, region) {first}; counts cannot be "
+                "negative, fix or blank them"
+            )
+        frame[col] = values
+    if len(counts) == 2:
+        over = frame["customers_out"] > frame["customers"]
+        if over.any():
+            first = frame.loc[over, [storm_col, region_col]].iloc[0].tolist()
+            raise DataValidationError(
+                f"{source!r}: customers_out exceeds customers in "
+                f"{int(over.sum())} rows, e.g. at (storm, region) {first}; check "
+                "that both count the same customers"
+            )

@@ -130,6 +130,7 @@ def hazard_fields(
 
     if gust_var is not None:
         gust = _variable(ds, gust_var, fill_value)
+        _check_non_negative(gust, gust_var)
         gust = to_ms(gust, units=gust_units) * gust_factor
         reduce_dims = [d for d in (time_dim,) if d in gust.dims]
         fields["gust_max"] = gust.max(reduce_dims) if reduce_dims else gust
@@ -157,6 +158,18 @@ def hazard_fields(
     if ds.rio.crs is not None:
         out = out.rio.write_crs(ds.rio.crs)
     return out
+
+
+def _check_non_negative(da: xr.DataArray, name: str) -> None:
+    """Wind speeds cannot be negative: an undeclared fill value or a bad file."""
+    n_negative = int((da < 0).sum())
+    if n_negative:
+        lowest = float(da.min())
+        raise DataValidationError(
+            f"wind variable {name!r} has {n_negative} negative values (lowest "
+            f"{lowest:g}); speeds cannot be negative: declare the missing-value "
+            "marker with hazard.fill_value or fix the file"
+        )
 
 
 def _variable(ds: xr.Dataset, name: str, fill_value: float | None) -> xr.DataArray:

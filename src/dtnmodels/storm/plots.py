@@ -52,6 +52,7 @@ def region_map(
     from matplotlib.figure import Figure
 
     frame = regions[[id_col, "geometry"]].copy()
+    frame = frame[~(frame.geometry.isna() | frame.geometry.is_empty)]
     minx, miny, maxx, maxy = frame.total_bounds
     frame["geometry"] = frame.geometry.simplify(max(maxx - minx, maxy - miny) / 600)
     frame["value"] = values.reindex(frame[id_col].astype(str)).to_numpy(dtype=float)
