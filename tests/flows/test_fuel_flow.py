@@ -74,8 +74,17 @@ def test_predictions_and_plan_tables(sample_run):
 
 
 def test_as_of_runs_are_reproducible(tmp_path):
-    """Two runs with the same --as-of write byte-identical predictions."""
-    overrides = [*SMALL, "run.as_of=2021-10-31", "hierarchy.method=bottom_up"]
+    """Two runs as of a date inside the history write byte-identical predictions.
+
+    With no future_exog file, the regressors declared known ahead come from the
+    demand file's rows after the as-of date and the shock dummy from its window.
+    """
+    overrides = [
+        *SMALL,
+        "run.as_of=2021-09-30",
+        "data.future_exog=null",
+        "model.params={n_estimators: 15, max_rows: 5000}",
+    ]
 
     first = run("fuel", overrides=overrides, out_dir=tmp_path / "a")
     second = run("fuel", overrides=overrides, out_dir=tmp_path / "b")
@@ -84,7 +93,52 @@ def test_as_of_runs_are_reproducible(tmp_path):
     b = (second.run_dir / "predictions.parquet").read_bytes()
     assert a == b
     pred = pd.read_parquet(first.run_dir / "predictions.parquet")
-    assert pred["ds"].min() == pd.Timestamp("2021-11-01")
+    assert pred["ds"].min() == pd.Timestamp("2021-10-01")
+    assert pred["ds"].max() == pd.Timestamp("2021-10-14")
+
+
+def test_plan_covers_only_forecast_stations(sample_run):
+    """With input.max_series the delivery plan lists only the stations forecast."""
+    pred = pd.read_parquet(sample_run.run_dir / "predictions.parquet")
+    plan = pd.read_parquet(sample_run.run_dir / "delivery_plan.parquet")
+
+    stations = {f"S{i:03d}" for i in range(1, 11)}
+    assert set(plan["unique_id"]) <= stations
+    assert stations <= set(pred["unique_id"])
+
+
+def test_stations_without_forecast_are_left_out_with_a_warning():
+    """Stations missing from the forecast are dropped, named in a DataGapWarning."""
+    from dtnmodels.core.errors import DataGapWarning
+    from dtnmodels.flows.fuel import _forecast_stations
+
+    stations = pd.DataFrame({"unique_id": ["S001", "S002", "S099"], "x": [1, 2, 3]})
+    fcst = pd.DataFrame({"unique_id": ["S001", "S002", "T1"]})
+
+    with pytest.warns(DataGapWarning, match=r"1 stations \(S099\)"):
+        kept = _forecast_stations(stations, fcst, limited=False)
+
+    assert kept["unique_id"].tolist() == ["S001", "S002"]
+
+
+def test_dask_cluster_run_matches_threaded_run(sample_run, tmp_path):
+    """On a real two-worker LocalCluster the flow writes the threaded metrics.json."""
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+    ) as cluster:
+        address = cluster.scheduler_address
+        result = run(
+            "fuel", overrides=[*SMALL, f"compute.scheduler={address}"], out_dir=tmp_path
+        )
+
+    threaded = (sample_run.run_dir / "metrics.json").read_text()
+    assert (result.run_dir / "metrics.json").read_text() == threaded
 
 
 def test_unknown_model_fails_fast(tmp_path):
@@ -121,6 +175,8 @@ def test_eia_weekly_config_segments(real_data, tmp_path, monkeypatch):
         "evaluation.step_size=13",
         "compare=[]",
         "run.progress=false",
+        "model.params.n_estimators=100",
+        "model.params.learning_rate=0.15",
     ]
 
     result = run(

@@ -116,3 +116,27 @@ def test_missing_future_regressors_name_series_and_dates():
         DataValidationError, match=r"missing for the horizon.*'a' at 2021-01-13"
     ):
         check_future_exog(X, ids=["a"], last=last, h=3, freq="D", exog_cols=["price"])
+
+
+def test_text_demand_names_series_and_value():
+    """Demand stored as text is refused, naming the value and the series."""
+    df = pd.DataFrame(
+        {
+            "unique_id": ["a", "a", "a"],
+            "ds": ["2021-01-01", "2021-01-02", "2021-01-03"],
+            "y": ["1.0", "lots", "2.0"],
+        }
+    )
+
+    with pytest.raises(DataValidationError, match=r"not numbers, e\.g\. 'lots'.*'a'"):
+        check_demand(df, freq="D", min_length=1, source="demand.csv")
+
+
+def test_bad_timestamp_names_series():
+    """Timestamps that are not dates are refused with the first bad value."""
+    df = pd.DataFrame(
+        {"unique_id": ["a", "a"], "ds": ["2021-01-01", "garbage"], "y": [1.0, 2.0]}
+    )
+
+    with pytest.raises(DataValidationError, match=r"not dates, e\.g\. 'garbage'"):
+        check_demand(df, freq="D", min_length=1, source="demand.csv")

@@ -157,3 +157,46 @@ def test_unknown_model_name():
     """An unregistered name lists the known ones."""
     with pytest.raises(UnknownModelError, match=r"unknown forecaster 'nope'.*gbm"):
         create_model("forecaster", {"name": "nope"})
+
+
+def test_gbm_on_process_scheduler_matches_threads():
+    """The quantile boosters train in other processes (tasks pickle), same result."""
+    import dask
+
+    df = weekly_pattern_frame(n_days=84, noise=0.05)
+    spec = {"name": "gbm", "params": {"n_estimators": 20}}
+
+    with dask.config.set(scheduler="threads"):
+        threaded = create_model("forecaster", spec).fit(df, freq="D").predict(5)
+    with dask.config.set(scheduler="processes", num_workers=2):
+        processes = create_model("forecaster", spec).fit(df, freq="D").predict(5)
+
+    pd.testing.assert_frame_equal(threaded, processes)
+
+
+def test_dask_map_passes_shared_object_and_keeps_order():
+    """dask_map calls func(item, shared) for every item, in item order."""
+    from functools import partial
+
+    from dtnmodels.fuel.models._base import dask_map
+
+    shared = np.arange(4.0)
+
+    out = dask_map(partial(_scaled_sum, factor=2.0), [3, 1, 2], shared=shared)
+
+    # correctness oracle: 2 * (6 + item)
+    assert out == [18.0, 14.0, 16.0]
+
+
+def _scaled_sum(item, shared, *, factor):
+    return factor * (float(shared.sum()) + item)
+
+
+def test_ses_error_variance_by_hand():
+    """SES one-step error variance matches a hand computation."""
+    from dtnmodels.fuel.models.statistical import ses_error_variance
+
+    # level: 1, 1.5; errors 2-1=1, 4-1.5=2.5; sample variance of (1, 2.5) = 1.125
+    value = ses_error_variance(np.array([1.0, 2.0, 4.0]), 0.5)
+
+    assert value == pytest.approx(1.125)

@@ -282,7 +282,7 @@ def _load(ctx: StepContext) -> dict[str, Any]:
 
     df, mapping, _ = _read_demand(cfg)
     df["unique_id"] = df["unique_id"].astype(str)
-    df["ds"] = pd.to_datetime(df["ds"])
+    df["ds"] = _parse_stamps(df, f"data.demand ({cfg.data.demand})")
     if cfg.input.start:
         df = df[df["ds"] >= pd.Timestamp(cfg.input.start)]
     if cfg.input.end:
@@ -335,9 +335,7 @@ def _load(ctx: StepContext) -> dict[str, Any]:
     stations = None
     if cfg.data.stations is not None and cfg.delivery.enabled:
         stations = read_table(cfg.data.stations, what="data.stations")
-        if cfg.input.max_series:  # keep the stations of the series kept
-            ids = set(df["unique_id"])
-            stations = stations[stations["unique_id"].astype(str).isin(ids)]
+        stations["unique_id"] = stations["unique_id"].astype(str)
 
     ctx.log.info(
         "loaded %d series, %d rows, freq %s, season %d",
@@ -377,9 +375,22 @@ def _future_exog(
         later = full[full["ds"] > pd.Timestamp(cfg.run.as_of)]
         parts.append(later[["unique_id", "ds", *known]])
     if cfg.data.future_exog is not None:
+        source = f"data.future_exog ({cfg.data.future_exog})"
         future = read_table(cfg.data.future_exog, what="data.future_exog")
         future["unique_id"] = future["unique_id"].astype(str)
-        future["ds"] = pd.to_datetime(future["ds"])
+        future["ds"] = _parse_stamps(future, source)
+        absent = [c for c in known if c not in future.columns]
+        if absent:
+            raise DataValidationError(
+                f"{source}: lacks column(s) {absent} declared in exog.known_future; "
+                f"columns present: {list(future.columns)}"
+            )
+        lacking = sorted(set(full["unique_id"]) - set(future["unique_id"]))
+        if lacking and known:
+            raise DataValidationError(
+                f"{source}: no rows for {len(lacking)} series of data.demand, e.g. "
+                f"{lacking[:5]}; give their {known} for the forecast horizon"
+            )
         parts.append(future)
     if not parts:
         return None
@@ -389,6 +400,12 @@ def _future_exog(
     if hierarchy is not None:
         future = _aggregate_exog(future, hierarchy)
     return future
+
+
+def _parse_stamps(frame: pd.DataFrame, source: str) -> pd.Series:
+    from dtnmodels.fuel.data import _parse_stamps as parse
+
+    return parse(frame, source)
 
 
 def _base(freq: str) -> str:
@@ -551,7 +568,7 @@ def _merge_scores(scores: dict, extra: dict, segment: str) -> None:
 def _forecast(ctx: StepContext) -> dict[str, Any]:
     from dtnmodels.fuel.data import future_grid
     from dtnmodels.fuel.reconcile import coherence_error, reconcile
-    from dtnmodels.fuel.shocks import detect_breaks
+    from dtnmodels.fuel.shocks import ShockWindow, detect_breaks
 
     cfg, loaded = ctx.cfg, ctx.inputs["load"]
     selected = ctx.inputs["evaluate"]["metrics"]["selected"]
@@ -566,7 +583,8 @@ def _forecast(ctx: StepContext) -> dict[str, Any]:
     df, h, freq = loaded["df"], cfg.horizon, loaded["freq"]
     spec = loaded["specs"][selected]
     model = _factory(spec, loaded["m"])()
-    known = _known(cfg, loaded)
+    shock_cols = list(loaded["shock_cols"])
+    known = [*_known(cfg, loaded), *shock_cols]  # shock dummies: from the windows
     exog = [c for c in df.columns if c not in ("unique_id", "ds", "y")]
     unknown = [c for c in exog if c not in known]
     if unknown and cfg.exog.policy == "refuse":
@@ -588,7 +606,14 @@ def _forecast(ctx: StepContext) -> dict[str, Any]:
         X_df = future_grid(ids, last, h=h, freq=freq)
         if "weight" in train:
             X_df["weight"] = 1.0
-        user_known = [c for c in known if c != "weight"]
+        for window in cfg.shocks.windows:  # computed, never read from future_exog
+            column = f"shock_{window.name}"
+            if column in shock_cols:
+                inside = ShockWindow(window.name, window.start, window.end).mask(
+                    X_df["ds"]
+                )
+                X_df[column] = inside.astype(float)
+        user_known = [c for c in known if c != "weight" and c not in shock_cols]
         if user_known:
             future = loaded["future"]
             if future is None:
@@ -596,6 +621,13 @@ def _forecast(ctx: StepContext) -> dict[str, Any]:
                     f"regressors {user_known} are declared known ahead but "
                     "data.future_exog is not set; supply their values for the "
                     f"{h}-step horizon"
+                )
+            absent = [c for c in user_known if c not in future.columns]
+            if absent:
+                raise DataValidationError(
+                    f"regressors {absent} are declared in exog.known_future but "
+                    "data.future_exog has no such columns; add them or remove "
+                    "them from exog.known_future"
                 )
             X_df = X_df.merge(
                 future[["unique_id", "ds", *user_known]],
@@ -641,8 +673,36 @@ def _plan(ctx: StepContext) -> dict[str, Any] | None:
             "delivery planning needs daily demand; set "
             "delivery.enabled: false for other frequencies"
         )
+    stations = _forecast_stations(stations, fcst, limited=bool(cfg.input.max_series))
+    ctx.log.info("delivery plan for %d forecast stations", len(stations))
+    if stations.empty:
+        return None
     plan, trajectory = plan_deliveries(fcst, stations, quantile=cfg.delivery.quantile)
-    return {"plan": plan, "trajectory": trajectory}
+    return {"plan": plan, "trajectory": trajectory, "stations": stations}
+
+
+def _forecast_stations(
+    stations: pd.DataFrame, fcst: pd.DataFrame, *, limited: bool
+) -> pd.DataFrame:
+    """The rows of ``stations`` whose demand was forecast.
+
+    Stations without a forecast are dropped: quietly when ``input.max_series``
+    limited the run on purpose, with a
+    :class:`~dtnmodels.core.errors.DataGapWarning` naming them otherwise.
+    """
+    from dtnmodels.core.errors import DataGapWarning, warn
+
+    ids = stations["unique_id"].astype(str)
+    keep = ids.isin(set(fcst["unique_id"].astype(str))).to_numpy()
+    dropped = sorted(ids[~keep])
+    if dropped and not limited:
+        shown = ", ".join(dropped[:5]) + (" ..." if len(dropped) > 5 else "")
+        warn(
+            f"data.stations: no demand series for {len(dropped)} stations "
+            f"({shown}); they are left out of the delivery plan",
+            DataGapWarning,
+        )
+    return stations[keep].reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- report
@@ -741,7 +801,7 @@ def _report(ctx: StepContext) -> FlowOutputs:
         report.add_table("Delivery plan", plan.head(40))
         report.add_figure(
             "Projected tank inventory and planned loads",
-            delivery_plot(planned["trajectory"], plan, loaded["stations"]),
+            delivery_plot(planned["trajectory"], plan, planned["stations"]),
         )
         tables["delivery_plan"] = plan
     if breaks is not None:
@@ -826,7 +886,12 @@ class FuelFlow(Flow):
                 "run.seed",
             ),
         ),
-        Step("plan", _plan, needs=("load", "forecast"), config_keys=("delivery",)),
+        Step(
+            "plan",
+            _plan,
+            needs=("load", "forecast"),
+            config_keys=("delivery", "input.max_series"),
+        ),
         Step(
             "report",
             _report,

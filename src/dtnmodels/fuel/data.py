@@ -163,7 +163,8 @@ def check_demand(
 
     out = df.copy()
     out["unique_id"] = out["unique_id"].astype(str)
-    out["ds"] = pd.to_datetime(out["ds"])
+    out["ds"] = _parse_stamps(out, source)
+    out["y"] = _parse_demand(out, source)
     out = out.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
 
     dup = out.duplicated(["unique_id", "ds"], keep=False)
@@ -335,6 +336,36 @@ def _dates(stamps: pd.DatetimeIndex, limit: int = 3) -> str:
     shown = ", ".join(str(s.date()) for s in stamps[:limit])
     more = f" and {len(stamps) - limit} more" if len(stamps) > limit else ""
     return f"{shown}{more}"
+
+
+def _parse_stamps(df: pd.DataFrame, source: str) -> pd.Series:
+    """``ds`` as naive datetimes (UTC stamps lose their zone), or an error."""
+    stamps = pd.to_datetime(df["ds"], errors="coerce", format="mixed")
+    bad = stamps.isna() & df["ds"].notna()
+    if bad.any():
+        first = df.loc[bad].iloc[0]
+        raise DataValidationError(
+            f"{source}: column 'ds' holds {int(bad.sum())} values that are not "
+            f"dates, e.g. {first['ds']!r} for series {first['unique_id']!r}; "
+            "use ISO dates (YYYY-MM-DD)"
+        )
+    if isinstance(stamps.dtype, pd.DatetimeTZDtype):
+        stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
+    return stamps
+
+
+def _parse_demand(df: pd.DataFrame, source: str) -> pd.Series:
+    """``y`` as floats, or an error naming the first row that is not a number."""
+    values = pd.to_numeric(df["y"], errors="coerce")
+    bad = values.isna() & df["y"].notna()
+    if bad.any():
+        first = df.loc[bad].iloc[0]
+        raise DataValidationError(
+            f"{source}: column 'y' holds {int(bad.sum())} values that are not "
+            f"numbers, e.g. {first['y']!r} for series {first['unique_id']!r} at "
+            f"{first['ds']}"
+        )
+    return values.astype(float)
 
 
 def _where(rows: pd.DataFrame, limit: int = 3) -> str:

@@ -37,25 +37,53 @@ class SeriesData:
 
 
 def dask_map(
-    func: Callable[[Any], Any], items: Sequence[Any], *, batch_size: int = 8
+    func: Callable[..., Any],
+    items: Sequence[Any],
+    *,
+    batch_size: int = 8,
+    shared: Any = None,
 ) -> list[Any]:
     """Apply ``func`` to every item through dask, in batches; order is kept.
 
     Uses the dask scheduler active in the caller (the flow sets it from the
-    ``compute`` config). One item, or one batch, runs inline.
+    ``compute`` config). One item, or one batch, runs inline, and so does
+    everything when called inside a task on a ``dask.distributed`` worker
+    (e.g. a backtest fold): the fold is already the unit of parallel work.
+    With ``shared`` set, ``func(item, shared)`` is called instead, and the
+    shared object travels once as a single dask key rather than once per task.
+    ``func`` must pickle (a module-level function or a ``functools.partial``
+    of one) to run on ``dask.distributed`` workers.
     """
     import dask
 
+    args = () if shared is None else (shared,)
     if len(items) <= 1:
-        return [func(item) for item in items]
+        return [func(item, *args) for item in items]
     batches = [items[i : i + batch_size] for i in range(0, len(items), batch_size)]
-    tasks = [dask.delayed(_run_batch)(func, batch) for batch in batches]
-    results = dask.compute(*tasks)
+    if shared is not None:
+        args = (dask.delayed(shared, traverse=False),)
+    tasks = [dask.delayed(_run_batch)(func, batch, *args) for batch in batches]
+    results = dask.compute(*tasks, scheduler="sync" if _on_worker() else None)
     return [r for batch in results for r in batch]
 
 
-def _run_batch(func: Callable[[Any], Any], batch: Sequence[Any]) -> list[Any]:
-    return [func(item) for item in batch]
+def _on_worker() -> bool:
+    """True inside a task running on a dask.distributed worker."""
+    try:
+        from distributed import get_worker
+    except ImportError:
+        return False
+    try:
+        get_worker()
+    except ValueError:
+        return False
+    return True
+
+
+def _run_batch(
+    func: Callable[..., Any], batch: Sequence[Any], *shared: Any
+) -> list[Any]:
+    return [func(item, *shared) for item in batch]
 
 
 def normal_quantiles(

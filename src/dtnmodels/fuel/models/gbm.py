@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -217,8 +218,6 @@ class GlobalGBMForecaster(Forecaster):
         return o[order], k[order]
 
     def _train(self, h: int, quantiles: Sequence[float]) -> None:
-        import lightgbm as lgb
-
         panel = build_panel(
             self.df_,
             freq=self.freq_,
@@ -240,43 +239,30 @@ class GlobalGBMForecaster(Forecaster):
             "gbm: training on %d rows x %d features for h=%d", len(X), X.shape[1], h
         )
 
-        dataset = lgb.Dataset(
-            X,
-            label=target,
-            weight=weight,
-            params={
-                "max_bin": self.max_bin,
-                "verbose": -1,
-                "feature_pre_filter": False,
-            },
-            free_raw_data=False,
-        )
         levels = sorted(set(quantiles) | {0.5})
-        threads = self.n_jobs or 1
-
-        def train_one(q: float):
-            params = {
-                "objective": "quantile",
-                "alpha": float(q),
-                "learning_rate": self.learning_rate,
-                "num_leaves": self.num_leaves,
-                "min_child_samples": self.min_child_samples,
-                "feature_fraction": self.feature_fraction,
-                "bagging_fraction": self.bagging_fraction,
-                "bagging_freq": 1 if self.bagging_fraction < 1 else 0,
-                "lambda_l2": self.lambda_l2,
-                "max_bin": self.max_bin,
-                "num_threads": threads,
-                "seed": self.random_state,
-                "deterministic": True,
-                "force_row_wise": True,
-                "verbose": -1,
-            }
-            return lgb.train(params, dataset, num_boost_round=self.n_estimators)
-
-        dataset.construct()
-        # one booster per quantile, each single-threaded, in parallel via dask
-        boosters = dask_map(train_one, levels, batch_size=1)
+        params = {
+            "learning_rate": self.learning_rate,
+            "num_leaves": self.num_leaves,
+            "min_child_samples": self.min_child_samples,
+            "feature_fraction": self.feature_fraction,
+            "bagging_fraction": self.bagging_fraction,
+            "bagging_freq": 1 if self.bagging_fraction < 1 else 0,
+            "lambda_l2": self.lambda_l2,
+            "max_bin": self.max_bin,
+            "num_threads": self.n_jobs or 1,
+            "seed": self.random_state,
+        }
+        # one booster per quantile, each single-threaded, in parallel via dask;
+        # the training matrix is one shared dask key, not a copy per task
+        job = partial(
+            _train_booster,
+            params=params,
+            n_rounds=self.n_estimators,
+            feature_names=[str(c) for c in X.columns],
+        )
+        boosters = dask_map(
+            job, levels, batch_size=1, shared=(X.to_numpy(float), target, weight)
+        )
         self.boosters_.update(dict(zip(levels, boosters, strict=True)))
         self.h_ = h
         self.feature_names_ = list(X.columns)
@@ -333,3 +319,41 @@ class GlobalGBMForecaster(Forecaster):
         booster = self.boosters_[0.5]
         gain = booster.feature_importance(importance_type="gain")
         return pd.Series(gain, index=self.feature_names_).sort_values(ascending=False)
+
+
+def _train_booster(
+    q: float,
+    data: tuple[np.ndarray, np.ndarray, np.ndarray],
+    *,
+    params: dict[str, object],
+    n_rounds: int,
+    feature_names: list[str] | None = None,
+):
+    """Train one quantile booster on ``(X, target, weight)``.
+
+    Module level, with plain arrays in and a booster out, so the task
+    serialises to ``dask.distributed`` workers (an ``lgb.Dataset`` does not).
+    """
+    import lightgbm as lgb
+
+    X, target, weight = data
+    dataset = lgb.Dataset(
+        X,
+        label=target,
+        weight=weight,
+        feature_name=feature_names or "auto",
+        params={
+            "max_bin": params["max_bin"],
+            "verbose": -1,
+            "feature_pre_filter": False,
+        },
+    )
+    full = {
+        **params,
+        "objective": "quantile",
+        "alpha": float(q),
+        "deterministic": True,
+        "force_row_wise": True,
+        "verbose": -1,
+    }
+    return lgb.train(full, dataset, num_boost_round=n_rounds)
