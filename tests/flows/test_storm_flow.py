@@ -11,6 +11,7 @@ import pytest
 
 from dtnmodels.core.errors import ConfigError, DataGapWarning, UnknownModelError
 from dtnmodels.flows import load_config, run
+from dtnmodels.io.run_store import load_step_output
 
 REPO = Path(__file__).resolve().parents[2]
 FAST = [
@@ -155,7 +156,7 @@ def test_real_ike_swath(real_data, monkeypatch, tmp_path):
     )
 
     pred = pd.read_parquet(result.run_dir / "predictions.parquet")
-    hazard = pd.read_pickle(result.run_dir / "steps" / "hazard.pkl")
+    hazard = load_step_output(result.run_dir, "steps/hazard.pkl")
     top = set(hazard["gust_max"].nlargest(3).index)
     assert top == {"48245", "48071", "48167"}
     ratio = result.metrics["models"][result.metrics["selected"]]["ratio_to_reference"]

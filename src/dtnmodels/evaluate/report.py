@@ -77,6 +77,7 @@ body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2rem auto;
 max-width:64rem;padding:0 1rem;color:#1b1f24;line-height:1.45}
 h1{margin-bottom:.2rem}p.subtitle{color:#57606a;margin-top:0}
 h2{border-bottom:1px solid #d0d7de;padding-bottom:.2rem;margin-top:2rem}
+.scroll{overflow-x:auto;max-width:100%}
 table{border-collapse:collapse;margin:.6rem 0;font-size:.9rem}
 th,td{border:1px solid #d0d7de;padding:.25rem .6rem;text-align:right}
 th{background:#f6f8fa}td.label,th.label{text-align:left}
@@ -428,8 +429,8 @@ def _frame_to_html(
         rows.append(f"<tr{attr}>{''.join(cells)}</tr>")
 
     return (
-        f"<table><thead><tr>{''.join(head)}</tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>"
+        f"<div class=\"scroll\"><table><thead><tr>{''.join(head)}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
 
 

@@ -236,10 +236,17 @@ def _resume_key() -> bytes:
     home = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
     path = home / "dtnmodels" / "resume.key"
     if not path.exists():
+        # written whole to a private temp file, then linked into place, so that
+        # concurrent first runs agree on one key and never read a partial one
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(secrets.token_bytes(32))
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".resume.key.")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(secrets.token_bytes(32))
+            with contextlib.suppress(FileExistsError):
+                os.link(tmp, path)
+        finally:
+            os.unlink(tmp)
     return path.read_bytes()
 
 
