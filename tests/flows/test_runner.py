@@ -190,7 +190,7 @@ def test_killed_run_leaves_no_run_directory(tmp_path, series_file, sig):
 
 
 def test_resume_refuses_step_files_it_did_not_write(tmp_path, series_file):
-    """A step cache replaced by a foreign pickle is never unpickled (pickle runs code)."""
+    """A step cache replaced by a foreign pickle is never unpickled."""
     import pickle
 
     from dtnmodels.core.errors import InputFileError
