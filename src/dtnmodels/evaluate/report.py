@@ -429,7 +429,7 @@ def _frame_to_html(
         rows.append(f"<tr{attr}>{''.join(cells)}</tr>")
 
     return (
-        f"<div class=\"scroll\"><table><thead><tr>{''.join(head)}</tr></thead>"
+        f'<div class="scroll"><table><thead><tr>{"".join(head)}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
 
