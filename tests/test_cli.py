@@ -154,3 +154,25 @@ def test_out_pointing_at_a_file_exits_2(capsys, tmp_path, series_file):
     err = capsys.readouterr().err.strip()
     assert code == 2
     assert err.count("\n") == 0 and "afile" in err
+
+
+def test_run_uses_a_local_cluster_by_default(tmp_path, series_file):
+    """`dtnmodels run` turns `compute.scheduler: auto` into a dask LocalCluster."""
+    code = cli.main(
+        [
+            "run",
+            "toy",
+            "--set",
+            f"data.series={series_file}",
+            "--set",
+            "compute.n_workers=1",
+            "--out",
+            str(tmp_path / "runs"),
+        ]
+    )
+
+    (run_dir,) = (tmp_path / "runs" / "toy").iterdir()
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert code == 0
+    assert manifest["compute"]["scheduler"] == "local"
+    assert manifest["compute"]["n_workers"] == 1

@@ -169,7 +169,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     for name in names:
         try:
             result = run(
-                name, args.config, overrides, out_dir=args.out, resume=args.resume
+                name,
+                args.config,
+                overrides,
+                out_dir=args.out,
+                resume=args.resume,
+                auto_scheduler="local",
             )
         except DtnModelsError as exc:
             run_dir = getattr(exc, "run_dir", None)

@@ -78,6 +78,7 @@ def run(
     *,
     out_dir: str | Path = "runs",
     resume: str | Path | None = None,
+    auto_scheduler: str = "threads",
 ) -> RunResult:
     """Run flow ``name`` from configs, as ``dtnmodels run`` does; returns a RunResult.
 
@@ -99,4 +100,5 @@ def run(
         resume=resume,
         config_files=tuple(str(f) for f in files),
         overrides=tuple(overrides),
+        auto_scheduler=auto_scheduler,
     )

@@ -46,17 +46,33 @@ def _prepare_workers(client: Any) -> None:
     client.register_plugin(ImportModels())
 
 
+def _quiet_distributed_logs() -> None:
+    """Keep distributed's own INFO chatter out of a run unless the user asked for it."""
+    floor = max(logging.getLogger().getEffectiveLevel(), logging.WARNING)
+    names = [n for n in logging.root.manager.loggerDict if n.startswith("distributed")]
+    for name in ["distributed", *names]:
+        logger = logging.getLogger(name)
+        if logger.level and logger.level < floor:
+            logger.setLevel(floor)
+
+
 @contextlib.contextmanager
-def dask_scheduler(compute: DictConfig | dict[str, Any]) -> Iterator[dict[str, Any]]:
+def dask_scheduler(
+    compute: DictConfig | dict[str, Any], *, auto: str = "threads"
+) -> Iterator[dict[str, Any]]:
     """Activate the configured dask scheduler for the duration of a run.
 
     Yields a dict describing the scheduler (recorded in the run manifest).
+    ``auto`` stands for the scheduler given by the caller (``auto=``): the
+    command line asks for ``local``, notebooks and Metaflow tasks for ``threads``.
     ``local`` starts a ``dask.distributed.LocalCluster`` on localhost;
     ``tcp://...`` connects to an existing scheduler. Nothing home-made.
     """
     import dask
 
-    scheduler = str(compute.get("scheduler", "threads"))
+    scheduler = str(compute.get("scheduler") or "auto")
+    if scheduler == "auto":
+        scheduler = auto
     if scheduler in ("threads", "synchronous", "processes"):
         with dask.config.set(scheduler=scheduler):
             yield {"scheduler": scheduler}
@@ -64,6 +80,7 @@ def dask_scheduler(compute: DictConfig | dict[str, Any]) -> Iterator[dict[str, A
 
     from dask.distributed import Client, LocalCluster
 
+    _quiet_distributed_logs()
     if scheduler == "local":
         kwargs: dict[str, Any] = {"processes": True, "dashboard_address": None}
         for key in ("n_workers", "threads_per_worker", "memory_limit"):
@@ -88,6 +105,6 @@ def dask_scheduler(compute: DictConfig | dict[str, Any]) -> Iterator[dict[str, A
         return
 
     raise ConfigError(
-        f"compute.scheduler: {scheduler!r} is not one of threads, synchronous, "
-        "processes, local or a tcp://host:port address"
+        f"compute.scheduler: {scheduler!r} is not one of auto, threads, "
+        "synchronous, processes, local or a tcp://host:port address"
     )

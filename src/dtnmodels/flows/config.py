@@ -55,13 +55,14 @@ class ModelSpec:
 class ComputeConfig:
     """Where dask work runs.
 
-    ``scheduler`` is one of ``threads`` (dask's local threaded scheduler),
-    ``synchronous`` (one thread, for debugging), ``processes``, ``local``
-    (a ``dask.distributed.LocalCluster`` sized to the machine) or the address
-    of an existing scheduler (``tcp://host:8786``).
+    ``scheduler`` is one of ``auto`` (the default: a ``dask.distributed``
+    ``LocalCluster`` sized to the machine for ``dtnmodels run``, dask's threaded
+    scheduler for :func:`dtnmodels.flows.run` in notebooks), ``threads``,
+    ``synchronous`` (one thread, for debugging), ``processes``, ``local`` (a
+    LocalCluster) or the address of an existing scheduler (``tcp://host:8786``).
     """
 
-    scheduler: str = "threads"
+    scheduler: str = "auto"
     n_workers: int | None = None
     threads_per_worker: int | None = None
     memory_limit: str | None = None

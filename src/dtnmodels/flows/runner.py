@@ -173,6 +173,7 @@ def run_flow(
     resume: str | Path | None = None,
     config_files: tuple[str, ...] = (),
     overrides: tuple[str, ...] = (),
+    auto_scheduler: str = "threads",
 ) -> RunResult:
     """Run every step of ``flow`` on ``cfg`` and record the run.
 
@@ -188,6 +189,9 @@ def run_flow(
         A previous run directory whose unchanged steps are reused.
     config_files, overrides : tuple of str
         Recorded in the manifest (how the config was assembled).
+    auto_scheduler : str
+        What ``compute.scheduler: auto`` means for this run (``dtnmodels run``
+        passes ``"local"``, a LocalCluster).
 
     Returns
     -------
@@ -227,7 +231,8 @@ def run_flow(
         manifest["inputs"] = {
             key: file_fingerprint(path) for key, path in flow.input_paths(cfg).items()
         }
-        with dask_scheduler(cfg.get("compute") or {}) as scheduler_info:
+        compute = cfg.get("compute") or {}
+        with dask_scheduler(compute, auto=auto_scheduler) as scheduler_info:
             manifest["compute"] = scheduler_info
             outputs = _run_steps(flow, cfg, writer, manifest, reusable, resume_dir)
         metrics = outputs.metrics

@@ -61,10 +61,26 @@ def dask_map(
         return [func(item, *args) for item in items]
     batches = [items[i : i + batch_size] for i in range(0, len(items), batch_size)]
     if shared is not None:
-        args = (dask.delayed(shared, traverse=False),)
+        client = None if _on_worker() else _active_client()
+        if client is not None:  # ship it to the workers once, outside the graph
+            args = (client.scatter(shared, broadcast=True, hash=False),)
+        else:
+            args = (dask.delayed(shared, traverse=False),)
     tasks = [dask.delayed(_run_batch)(func, batch, *args) for batch in batches]
     results = dask.compute(*tasks, scheduler="sync" if _on_worker() else None)
     return [r for batch in results for r in batch]
+
+
+def _active_client() -> Any:
+    """The dask.distributed client in use by this process, or None."""
+    try:
+        from distributed import default_client
+    except ImportError:
+        return None
+    try:
+        return default_client()
+    except ValueError:
+        return None
 
 
 def _on_worker() -> bool:
