@@ -217,3 +217,24 @@ class _Evil:
 
     def __reduce__(self):
         return (Path.touch, (Path(self.path),))
+
+
+def test_record_files_follow_the_umask(tmp_path, series_file):
+    """Run records are readable like any file the user writes (not mkstemp's 0600)."""
+    result = run_flow(ToyFlow(), _cfg(series_file), out_dir=tmp_path / "runs")
+
+    modes = {
+        p.name: p.stat().st_mode & 0o777
+        for p in result.run_dir.iterdir()
+        if p.is_file()
+    }
+
+    expected = 0o666 & ~_current_umask()
+    assert modes["manifest.json"] == expected
+    assert modes["config.yaml"] == expected
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

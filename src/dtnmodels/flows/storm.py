@@ -616,11 +616,16 @@ def _impact_sections(
     regions = ctx.inputs["load"]["regions"]
     id_col = cfg.regions.id_col
     history = ctx.inputs["history"]
-    storms = sorted(history["storm_id"].unique())
+    storms = sorted(history["storm_id"].astype(str).unique())
+    recorded = history.loc[history["customers_out"].notna(), "storm_id"]
+    used = sorted(recorded.astype(str).unique())
+    dropped = [s for s in storms if s not in used]
+    note = f" ({', '.join(dropped)} left out: no recorded impacts)" if dropped else ""
     report.add_text(
         "Data",
-        f"{len(regions)} regions; {len(storms)} past storms ({', '.join(storms)}); "
-        f"features {list(cfg.features.use)}. Models are scored leaving one storm "
+        f"{len(regions)} regions; {len(used)} past storms with recorded impacts "
+        f"({', '.join(used)}){note}; features {', '.join(cfg.features.use)}. "
+        "Models are scored leaving one storm "
         "out at a time; shares are customers out / customers (0-1). The event "
         f"for POD/FAR/CSI is at least {cfg.evaluation.event_share:.0%} out; "
         "coverage is the share of held-out counties inside P10-P90 (nominal 0.8).",

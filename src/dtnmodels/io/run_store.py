@@ -42,6 +42,9 @@ log = logging.getLogger(__name__)
 
 STAGING_PREFIX = ".staging-"
 
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
 
 def _atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary sibling and a rename."""
@@ -49,6 +52,7 @@ def _atomic_write_bytes(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp's 0600 would hide run records
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
