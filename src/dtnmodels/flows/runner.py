@@ -27,7 +27,7 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from dtnmodels.core.errors import DtnModelsError, InputFileError
+from dtnmodels.core.errors import DtnModelsError
 from dtnmodels.flows.base import Flow, FlowOutputs, Step, StepContext
 from dtnmodels.flows.compute import dask_scheduler
 from dtnmodels.io.run_store import (
@@ -72,7 +72,6 @@ class RunResult:
     run_dir: Path
     status: str
     metrics: dict[str, Any] | None
-    error: str | None = None
 
 
 class _PeakMemory:
@@ -196,7 +195,8 @@ def run_flow(
     Returns
     -------
     RunResult
-        Run directory, ``"succeeded"`` or ``"failed"``, metrics and error.
+        Run directory, status and metrics. A failed run re-raises its error,
+        with ``run_dir`` set on the exception to the record it left.
     """
     resume_dir = Path(resume).resolve() if resume else None
     reusable = _reusable_steps(resume_dir)
@@ -225,7 +225,6 @@ def run_flow(
         signal.signal(signal.SIGTERM, _raise_interrupted)
 
     metrics: dict[str, Any] | None = None
-    error: str | None = None
     try:
         writer.write_config("config.yaml", cfg)
         manifest["inputs"] = {
@@ -243,7 +242,6 @@ def run_flow(
         raise
     except Exception as exc:
         manifest["status"] = "failed"
-        error = f"{type(exc).__name__}: {exc}"
         manifest["error"] = {"type": type(exc).__name__, "message": str(exc)}
         log.debug("run failed", exc_info=True)
         if not isinstance(exc, DtnModelsError):
@@ -262,15 +260,11 @@ def run_flow(
     run_dir = writer.publish()
     _index(out_dir, flow.name, cfg, run_dir, manifest["status"], metrics)
 
-    if failure is not None and isinstance(failure, DtnModelsError):
-        # a user error is reported as such by the caller, with the record kept
+    if failure is not None:
+        # the caller's message points at the record the failed run left
         failure.run_dir = run_dir  # type: ignore[attr-defined]
         raise failure
-    if failure is not None:
-        raise failure
-    return RunResult(
-        run_dir=run_dir, status=manifest["status"], metrics=metrics, error=error
-    )
+    return RunResult(run_dir=run_dir, status=manifest["status"], metrics=metrics)
 
 
 def _raise_interrupted(signum: int, frame: object) -> None:
@@ -286,14 +280,8 @@ def _run_steps(
     resume_dir: Path | None,
 ) -> FlowOutputs:
     code = manifest["code_version"]
-    show = (
-        bool(
-            _select(cfg, "run.progress")
-            if _select(cfg, "run.progress") is not None
-            else True
-        )
-        and sys.stderr.isatty()
-    )
+    progress = _select(cfg, "run.progress")
+    show = (progress is None or bool(progress)) and sys.stderr.isatty()
     outputs: dict[str, Any] = {}
     keys: dict[str, str] = {}
 
@@ -377,11 +365,3 @@ def _index(
         append_run_index(out_dir, row)
     except (OSError, ValueError) as exc:  # the run itself is already recorded
         log.warning("could not update the runs index in %r: %s", str(out_dir), exc)
-
-
-def check_run_dir(path: str | Path) -> Path:
-    """Validate that ``path`` is a finished run directory (for ``--resume``)."""
-    path = Path(path)
-    if not (path / "manifest.json").is_file():
-        raise InputFileError(f"--resume: {str(path)!r} is not a run directory")
-    return path

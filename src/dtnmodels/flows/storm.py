@@ -617,8 +617,7 @@ def _impact_sections(
     id_col = cfg.regions.id_col
     history = ctx.inputs["history"]
     storms = sorted(history["storm_id"].astype(str).unique())
-    recorded = history.loc[history["customers_out"].notna(), "storm_id"]
-    used = sorted(recorded.astype(str).unique())
+    used = sorted(ev["held_out"]["storm_id"].astype(str).unique())  # as scored
     dropped = [s for s in storms if s not in used]
     note = f" ({', '.join(dropped)} left out: no recorded impacts)" if dropped else ""
     report.add_text(
